@@ -1,0 +1,2 @@
+"""ApplicationSet generators, templating and progressive sync.
+"""

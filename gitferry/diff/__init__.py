@@ -1,0 +1,2 @@
+"""Pure comparison of desired and live objects: normalisation, ignoreDifferences, diffs.
+"""

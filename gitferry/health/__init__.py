@@ -1,0 +1,2 @@
+"""Pure health assessment: one module per kind, a dispatch table, aggregation.
+"""

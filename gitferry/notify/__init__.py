@@ -1,0 +1,2 @@
+"""Notifications: triggers, templates and services.
+"""

@@ -1,0 +1,2 @@
+"""Logging and the metrics registry, shared by every long-running process.
+"""

@@ -1,0 +1,2 @@
+"""Pure governance rules: AppProject permissions, sync windows, RBAC.
+"""

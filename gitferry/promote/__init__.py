@@ -1,0 +1,2 @@
+"""Promotion pipelines between environments: gates, approvals, image updates as commits.
+"""

@@ -1,0 +1,2 @@
+"""The only package that runs renderers: directory, Kustomize, Helm, multi-source.
+"""

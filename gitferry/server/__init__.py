@@ -1,0 +1,2 @@
+"""The REST API, web UI, authentication and webhooks.
+"""
