@@ -42,15 +42,9 @@ def kubectl_cluster(cluster: RunningCluster) -> RunningCluster:
 def namespace(cluster: RunningCluster) -> str:
     """A fresh namespace in the session cluster."""
     name = f"t-{uuid.uuid4().hex[:8]}"
-    cluster_kubectl = cluster.kubectl if find_kubectl() else None
-    if cluster_kubectl is None:
-        import httpx
-
-        httpx.post(
-            f"{cluster.url}/api/v1/namespaces",
+    with cluster.http() as api:
+        api.post(
+            "/api/v1/namespaces",
             json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
-            headers={"Authorization": f"Bearer {cluster.token}"},
         ).raise_for_status()
-    else:
-        cluster_kubectl("create", "namespace", name)
     return name

@@ -43,10 +43,22 @@ def on_create(registry: Registry, resource: ResourceType, obj: dict[str, Any]) -
 
 
 def on_update(
-    registry: Registry, resource: ResourceType, obj: dict[str, Any], old: dict[str, Any]
+    registry: Registry,
+    resource: ResourceType,
+    obj: dict[str, Any],
+    old: dict[str, Any],
+    subresource: str | None,
 ) -> None:
     """Steps before an updated object is validated and stored."""
-    if resource.key == "services":
+    if resource.key == "namespaces" and subresource != "finalize":
+        # spec.finalizers changes only through /finalize (the namespace controller).
+        finalizers = (old.get("spec") or {}).get("finalizers")
+        spec = obj.setdefault("spec", {})
+        if finalizers:
+            spec["finalizers"] = finalizers
+        else:
+            spec.pop("finalizers", None)
+    elif resource.key == "services":
         _allocate_service(registry, obj, old)
     elif resource.key == "customresourcedefinitions.apiextensions.k8s.io":
         _check_crd(resource, obj)
@@ -133,9 +145,7 @@ def _check_namespace(registry: Registry, resource: ResourceType, obj: dict[str, 
         )
 
 
-def _allocate_service(
-    registry: Registry, obj: dict[str, Any], old: dict[str, Any] | None
-) -> None:
+def _allocate_service(registry: Registry, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
     spec = obj.setdefault("spec", {})
     kind = spec.get("type", "ClusterIP")
     if kind == "ExternalName":

@@ -135,8 +135,10 @@ class ApiServer:
             route = routes.resolve(self.catalog, request.path)
             if route is None:
                 response = self._non_resource(request)
-            elif request.method == "GET" and route.name is None and (
-                request.flag("watch") or route.legacy_watch
+            elif (
+                request.method == "GET"
+                and route.name is None
+                and (request.flag("watch") or route.legacy_watch)
             ):
                 await watch.watch(self.registry, request, route, send, receive)
                 return
@@ -149,7 +151,9 @@ class ApiServer:
             response = json_response(
                 500,
                 errors.ApiError(
-                    500, "InternalError", f"Internal error occurred: {err}",
+                    500,
+                    "InternalError",
+                    f"Internal error occurred: {err}",
                     {"causes": [{"message": str(err)}]},
                 ).status(),
             )
@@ -162,8 +166,9 @@ class ApiServer:
             return
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(),
-                                                                 self._token):
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.strip().encode(), self._token
+        ):
             raise errors.unauthorized()
 
     def _non_resource(self, request: Request) -> Response:
@@ -189,8 +194,9 @@ class ApiServer:
             doc = self.discovery.document(path, aggregated=False)
             if doc is not None:
                 return Response(200, doc)
-        raise errors.ApiError(404, "NotFound", "the server could not find the requested resource",
-                              {})
+        raise errors.ApiError(
+            404, "NotFound", "the server could not find the requested resource", {}
+        )
 
     def _resource(self, request: Request, route: Route) -> Response:
         method = request.method

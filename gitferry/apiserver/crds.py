@@ -69,11 +69,11 @@ def status(crd: dict[str, Any], now: str) -> dict[str, Any]:
         "acceptedNames": names,
         "conditions": [
             condition("NamesAccepted", "NoConflicts", "no conflicts found"),
-            condition("Established", "InitialNamesAccepted", "the initial names have been accepted"),
+            condition(
+                "Established", "InitialNamesAccepted", "the initial names have been accepted"
+            ),
         ],
-        "storedVersions": [
-            v["name"] for v in spec.get("versions") or () if v.get("storage")
-        ],
+        "storedVersions": [v["name"] for v in spec.get("versions") or () if v.get("storage")],
     }
 
 

@@ -80,7 +80,9 @@ class Discovery:
         if parts == ["api", "v1"]:
             return _dump(self._resource_list("", "v1"))
         if len(parts) == 2 and parts[0] == "apis" and parts[1] in groups:
-            return _dump({"kind": "APIGroup", "apiVersion": "v1", **_group(parts[1], groups[parts[1]])})
+            return _dump(
+                {"kind": "APIGroup", "apiVersion": "v1", **_group(parts[1], groups[parts[1]])}
+            )
         if len(parts) == 3 and parts[0] == "apis" and parts[2] in groups.get(parts[1], ()):
             return _dump(self._resource_list(parts[1], parts[2]))
         return None

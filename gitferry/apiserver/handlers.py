@@ -26,8 +26,11 @@ from gitferry.apiserver.registry import (
 from gitferry.apiserver.routes import Route
 from gitferry.apiserver.store import Entry
 
-APPLY_TYPES = ["application/json-patch+json", "application/merge-patch+json",
-               "application/apply-patch+yaml"]
+APPLY_TYPES = [
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/apply-patch+yaml",
+]
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -84,8 +87,11 @@ def list_(registry: Registry, request: Request, route: Route) -> Response:
         table["metadata"].update(meta)
         return json_response(200, table)
     head = orjson.dumps(
-        {"kind": f"{resource.kind}List", "apiVersion": resource.api_version(route.version),
-         "metadata": meta}
+        {
+            "kind": f"{resource.kind}List",
+            "apiVersion": resource.api_version(route.version),
+            "metadata": meta,
+        }
     )
     items = b",".join(render(e, resource, route.version) for e in matched)
     return Response(200, head[:-1] + b',"items":[' + items + b"]}")
@@ -130,13 +136,17 @@ def field_manager(request: Request, *, required: bool = False) -> str:
     if manager:
         if len(manager.encode()) > 128:
             raise errors.options_invalid(
-                "PatchOptions", "fieldManager", "FieldValueTooLong",
+                "PatchOptions",
+                "fieldManager",
+                "FieldValueTooLong",
                 "Too long: may not be more than 128 bytes",
             )
         return manager
     if required:
         raise errors.options_invalid(
-            "PatchOptions", "fieldManager", "FieldValueRequired",
+            "PatchOptions",
+            "fieldManager",
+            "FieldValueRequired",
             "Required value: is required for apply patch",
         )
     agent = request.user_agent.split("/")[0]
@@ -150,7 +160,9 @@ def _dry_run(request: Request) -> bool:
         return False
     if value != "All":
         raise errors.options_invalid(
-            "CreateOptions", "dryRun", "FieldValueNotSupported",
+            "CreateOptions",
+            "dryRun",
+            "FieldValueNotSupported",
             f'Unsupported value: "{value}": supported values: "All"',
         )
     return True
@@ -207,13 +219,18 @@ def patch(registry: Registry, request: Request, route: Route) -> Response:
     resource = route.resource
     assert route.name is not None
     patch_type = PATCH_TYPES.get(request.content_type)
-    accepted = APPLY_TYPES if not resource.builtin else [*APPLY_TYPES[:2],
-        "application/strategic-merge-patch+json", APPLY_TYPES[2]]
+    accepted = (
+        APPLY_TYPES
+        if not resource.builtin
+        else [*APPLY_TYPES[:2], "application/strategic-merge-patch+json", APPLY_TYPES[2]]
+    )
     if patch_type is None or (patch_type == "strategic" and not resource.builtin):
         raise errors.unsupported_media_type(accepted)
     if "force" in request.query and patch_type != "apply":
         raise errors.options_invalid(
-            "PatchOptions", "force", "FieldValueForbidden",
+            "PatchOptions",
+            "force",
+            "FieldValueForbidden",
             "Forbidden: may not be specified for non-apply patch",
         )
     decode.field_validation(request.query.get("fieldValidation"))
@@ -229,7 +246,7 @@ def patch(registry: Registry, request: Request, route: Route) -> Response:
     elif patch_type == "json":
         body = _patch_json(request.body, list)
     else:
-        body = _patch_json(request.body, dict)
+        body = _patch_json(request.body, dict, strategic=patch_type == "strategic")
     if route.subresource == "scale":
         entry = registry.get(resource, route.namespace or "", route.name)
         scale = _scale_of(resource, entry.obj)
@@ -239,17 +256,19 @@ def patch(registry: Registry, request: Request, route: Route) -> Response:
     return _reply(result, route, [], 201 if result.created else 200)
 
 
-def _patch_json(body: bytes, expected: type) -> Any:
+def _patch_json(body: bytes, expected: type, *, strategic: bool = False) -> Any:
     decode.check_size(body)
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as err:
         raise errors.bad_request(f"error decoding patch: {err}") from err
     if value is None and expected is dict:
+        if strategic:
+            return {}  # a null strategic merge patch changes nothing
         raise errors.bad_request("Invalid JSON Patch")
     if not isinstance(value, expected):
         got = type(value).__name__.replace("list", "array").replace("dict", "object")
-        target = "map[string]interface {}" if expected is dict else "jsonpatch.Patch"
+        target = "map[string]interface {}" if expected is dict else "[]map[string]interface {}"
         raise errors.bad_request(
             f"error decoding patch: json: cannot unmarshal {got} into Go value of type {target}"
         )
@@ -283,8 +302,13 @@ def delete(registry: Registry, request: Request, route: Route) -> Response:
         details.update(kind=route.resource.plural, uid=meta.get("uid", ""))
         return json_response(
             200,
-            {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-             "details": details},
+            {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Success",
+                "details": details,
+            },
         )
     return _reply(result, route, [], 200)
 
@@ -302,8 +326,12 @@ def delete_collection(registry: Registry, request: Request, route: Route) -> Res
             deleted.append(result.obj)
     return json_response(
         200,
-        {"kind": f"{resource.kind}List", "apiVersion": resource.api_version(route.version),
-         "metadata": {"resourceVersion": str(registry.store.rv)}, "items": deleted},
+        {
+            "kind": f"{resource.kind}List",
+            "apiVersion": resource.api_version(route.version),
+            "metadata": {"resourceVersion": str(registry.store.rv)},
+            "items": deleted,
+        },
     )
 
 
@@ -322,13 +350,17 @@ def delete_options(request: Request) -> DeleteOptions:
         orphan = q["orphanDependents"].lower() == "true"
     if orphan is not None and propagation:
         raise errors.options_invalid(
-            "DeleteOptions", "propagationPolicy", "FieldValueInvalid",
+            "DeleteOptions",
+            "propagationPolicy",
+            "FieldValueInvalid",
             f'Invalid value: "{propagation}": orphanDependents and deletionPropagation cannot '
             "be both set",
         )
     if propagation not in (None, "Foreground", "Background", "Orphan"):
         raise errors.options_invalid(
-            "DeleteOptions", "propagationPolicy", "FieldValueNotSupported",
+            "DeleteOptions",
+            "propagationPolicy",
+            "FieldValueNotSupported",
             f'Unsupported value: "{propagation}": supported values: "Foreground", '
             '"Background", "Orphan", "nil"',
         )
@@ -338,7 +370,9 @@ def delete_options(request: Request) -> DeleteOptions:
     dry = body.get("dryRun") or ([q["dryRun"]] if "dryRun" in q else [])
     if dry and list(dry) != ["All"]:
         raise errors.options_invalid(
-            "DeleteOptions", "dryRun", "FieldValueNotSupported",
+            "DeleteOptions",
+            "dryRun",
+            "FieldValueNotSupported",
             f'Unsupported value: "{dry[0]}": supported values: "All"',
         )
     preconditions = body.get("preconditions") or {}
@@ -401,8 +435,11 @@ def _scale_of(resource: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
-        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion",
-                                          "creationTimestamp") if k in meta},
+        "metadata": {
+            k: meta[k]
+            for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+            if k in meta
+        },
         "spec": {"replicas": _at(obj, spec_path) or 0},
         "status": status,
     }
@@ -420,9 +457,16 @@ def _write_scale(
     replicas = (scale.get("spec") or {}).get("replicas")
     if not isinstance(replicas, int) or replicas < 0:
         raise errors.invalid(
-            "autoscaling", "Scale", route.name,
-            [("FieldValueInvalid", "spec.replicas",
-              f"Invalid value: {replicas}: must be greater than or equal to 0")],
+            "autoscaling",
+            "Scale",
+            route.name,
+            [
+                (
+                    "FieldValueInvalid",
+                    "spec.replicas",
+                    f"Invalid value: {replicas}: must be greater than or equal to 0",
+                )
+            ],
         )
     obj = entry.copy()
     target = obj
@@ -430,7 +474,7 @@ def _write_scale(
     for part in parts[:-1]:
         target = target.setdefault(part, {})
     target[parts[-1]] = replicas
-    result = registry.scale(resource, obj, opts)
+    result = registry.update_subresource(resource, obj, opts)
     return _reply(result, route, [], 200)
 
 
@@ -441,8 +485,10 @@ def _finalize(
     assert route.name is not None
     entry = registry.get(route.resource, "", route.name)
     current = entry.copy()
-    current.setdefault("spec", {})["finalizers"] = (obj.get("spec") or {}).get("finalizers") or []
-    if not current["spec"]["finalizers"]:
-        del current["spec"]["finalizers"]
-    result = registry.write(route.resource, current, opts.manager)
+    finalizers = (obj.get("spec") or {}).get("finalizers") or []
+    if finalizers:
+        current.setdefault("spec", {})["finalizers"] = finalizers
+    else:
+        current.setdefault("spec", {}).pop("finalizers", None)
+    result = registry.update_subresource(route.resource, current, opts)
     return _reply(result, route, [], 200)

@@ -24,6 +24,7 @@ from gitferry._kit.clock import Clock, rfc3339
 from gitferry.apiserver import admission, defaults, errors, validation
 from gitferry.apiserver.catalog import Catalog, ResourceType
 from gitferry.apiserver.fields import apply as ssa
+from gitferry.apiserver.fields import managed
 from gitferry.apiserver.fields import update as tracking
 from gitferry.apiserver.patch import jsonpatch, merge, strategic
 from gitferry.apiserver.store import Entry, Store
@@ -127,6 +128,7 @@ class Registry:
             node=resource.type,
             api_version=resource.api_version(opts.version),
             subresource=None,
+            reset_fields=_reset_fields(resource, None, obj),
             now=self.now(),
         )
         return self._commit_create(resource, obj, opts)
@@ -146,7 +148,6 @@ class Registry:
 
     def _generate_name(self, resource: ResourceType, meta: dict[str, Any]) -> str:
         prefix = str(meta["generateName"])[:58]
-        validation.validate_generate_name_prefix(resource, prefix)
         namespace = meta.get("namespace", "")
         name = ""
         for _ in range(8):
@@ -158,27 +159,38 @@ class Registry:
             "AlreadyExists",
             f'{errors.resource_name(resource.group, resource.plural)} "{name}" already exists, '
             "the server was not able to generate a unique name for the object",
-            {"name": name, "group": resource.group, "kind": resource.plural,
-             "retryAfterSeconds": 1},
+            {
+                "name": name,
+                "group": resource.group,
+                "kind": resource.plural,
+                "retryAfterSeconds": 1,
+            },
         )
 
     def _prepare_create(self, resource: ResourceType, obj: dict[str, Any]) -> None:
         """System fields, status reset, defaults, admission and validation of a new object."""
         meta = obj["metadata"]
-        for key in ("uid", "creationTimestamp", "deletionTimestamp", "selfLink",
-                    "deletionGracePeriodSeconds", "generation", "managedFields"):
+        for key in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "selfLink",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "managedFields",
+        ):
             meta.pop(key, None)
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = self.now()
         if resource.generation != "none":
             meta["generation"] = 1
+        defaults.apply_defaults(resource, obj)
         if resource.has_status():
-            initial = defaults.initial_status(resource)
+            initial = defaults.initial_status(resource, obj)
             if initial is None:
                 obj.pop("status", None)
             else:
                 obj["status"] = initial
-        defaults.apply_defaults(resource, obj)
         admission.on_create(self, resource, obj)
         validation.validate(resource, obj, None)
 
@@ -229,10 +241,15 @@ class Registry:
                 resource.group,
                 resource.plural,
                 name,
-                [("FieldValueInvalid", "metadata.resourceVersion",
-                  "Invalid value: 0x0: must be specified for an update")],
+                [
+                    (
+                        "FieldValueInvalid",
+                        "metadata.resourceVersion",
+                        "Invalid value: 0x0: must be specified for an update",
+                    )
+                ],
             )
-        return self._update_from(resource, current, obj, opts, manage=True)
+        return self._update_from(resource, current, obj, opts)
 
     def _update_from(
         self,
@@ -241,20 +258,19 @@ class Registry:
         obj: dict[str, Any],
         opts: WriteOptions,
         *,
-        manage: bool,
-        managed_fields: list[dict[str, Any]] | None = None,
+        track: bool = True,
     ) -> WriteResult:
-        """The shared tail of PUT and PATCH: `obj` is the requested new state of `current`."""
+        """The shared tail of PUT, PATCH and apply: `obj` is the requested new state of
+        `current`. With `track`, managedFields are computed for an Update by the request's
+        manager; without, `obj` already carries them (server-side apply)."""
         old = current.obj
         new = self._reset_by_subresource(resource, old, obj, opts.subresource)
         self._keep_system_fields(resource, old, new)
         defaults.apply_defaults(resource, new)
-        admission.on_update(self, resource, new, old)
+        admission.on_update(self, resource, new, old, opts.subresource)
         validation.validate(resource, new, old)
         self._bump_generation(resource, old, new)
-        if managed_fields is not None:
-            new["metadata"]["managedFields"] = managed_fields
-        elif manage:
+        if track:
             new["metadata"]["managedFields"] = tracking.track_update(
                 old,
                 new,
@@ -262,11 +278,12 @@ class Registry:
                 node=resource.type,
                 api_version=resource.api_version(opts.version),
                 subresource=opts.subresource,
+                reset_fields=_reset_fields(resource, opts.subresource, new),
                 now=self.now(),
-                request_managed_fields=obj["metadata"].get("managedFields")
-                if opts.subresource is None
-                else None,
             )
+        if not new["metadata"].get("managedFields"):
+            new["metadata"].pop("managedFields", None)
+        new = managed.keep_old_timestamps(old, new)
         return self._commit_update(resource, current, new, opts)
 
     def _reset_by_subresource(
@@ -280,11 +297,13 @@ class Registry:
         (when there is a status subresource); /status changes only status (and, for
         built-ins, metadata)."""
         if subresource == "status":
-            new = orjson.loads(orjson.dumps(old))
+            new: dict[str, Any] = orjson.loads(orjson.dumps(old))
             if "status" in obj:
                 new["status"] = obj["status"]
             else:
                 new.pop("status", None)
+            if "managedFields" in obj["metadata"]:
+                new["metadata"]["managedFields"] = obj["metadata"]["managedFields"]
             if resource.builtin:
                 for key in ("labels", "annotations", "finalizers", "ownerReferences"):
                     if key in obj["metadata"]:
@@ -313,8 +332,13 @@ class Registry:
                 f"ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in "
                 f"precondition: {requested_uid}, UID in object meta: {old_meta['uid']}",
             )
-        for key in ("uid", "creationTimestamp", "deletionTimestamp",
-                    "deletionGracePeriodSeconds", "generation"):
+        for key in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ):
             if key in old_meta:
                 meta[key] = old_meta[key]
             else:
@@ -332,9 +356,7 @@ class Registry:
             return
         if resource.generation == "all":
             ignore = {"metadata", "status"} if resource.has_status() else {"metadata"}
-            changed = any(
-                old.get(k) != new.get(k) for k in set(old) | set(new) if k not in ignore
-            )
+            changed = any(old.get(k) != new.get(k) for k in set(old) | set(new) if k not in ignore)
         else:
             changed = old.get("spec") != new.get("spec")
             if resource.generation == "spec+annotations":
@@ -349,8 +371,10 @@ class Registry:
     ) -> WriteResult:
         _order_keys(new)
         meta = new["metadata"]
-        if meta.get("deletionTimestamp") and not meta.get("finalizers") and (
-            resource.kind != "Namespace" or not (new.get("spec") or {}).get("finalizers")
+        if (
+            meta.get("deletionTimestamp")
+            and not meta.get("finalizers")
+            and (resource.kind != "Namespace" or not (new.get("spec") or {}).get("finalizers"))
         ):
             # The last finalizer is gone: the update completes the deletion.
             if opts.dry_run:
@@ -406,7 +430,7 @@ class Registry:
             raise errors.stale(resource.group, resource.plural, name)
         # managedFields in the patched object replace tracking when the patch changed them
         # (kubectl's client-side to server-side apply migration does this).
-        return self._update_from(resource, current, patched, opts, manage=True)
+        return self._update_from(resource, current, patched, opts)
 
     def _apply(
         self,
@@ -419,57 +443,38 @@ class Registry:
         """Server-side apply: create when absent, else merge with field ownership."""
         if not isinstance(config, dict):
             raise errors.bad_request("error decoding YAML: the object must be a mapping")
-        ssa.check_config(
-            config,
-            kind=resource.kind,
-            api_version=resource.api_version(opts.version),
-            name=name,
-            namespace=namespace if resource.namespaced else None,
-        )
+        api_version = resource.api_version(opts.version)
+        ssa.check_body(config, api_version=api_version, kind=resource.kind)
         current = self.store.get(resource.key, namespace, name)
-        reset = _reset_fields(resource, opts.subresource)
-        if current is None:
-            if opts.subresource is not None:
-                raise errors.not_found(resource.group, resource.plural, name)
-            merged = ssa.apply(
-                None,
-                config,
-                manager=opts.manager,
-                force=opts.force,
-                node=resource.type,
-                api_version=resource.api_version(opts.version),
-                subresource=None,
-                reset_fields=reset,
-                now=self.now(),
-            )
-            merged.setdefault("metadata", {})["name"] = name
-            self._place(resource, namespace, merged["metadata"])
-            managed = merged["metadata"].get("managedFields")
-            self._prepare_create(resource, merged)
-            merged["metadata"]["managedFields"] = managed
-            return self._commit_create(resource, merged, opts)
+        if current is None and opts.subresource is not None:
+            raise errors.not_found(resource.group, resource.plural, name)
+        live = current.copy() if current is not None else None
         merged = ssa.apply(
-            current.copy(),
+            live,
             config,
             manager=opts.manager,
             force=opts.force,
             node=resource.type,
-            api_version=resource.api_version(opts.version),
+            api_version=api_version,
+            kind=resource.kind,
             subresource=opts.subresource,
-            reset_fields=reset,
+            reset_fields=_reset_fields(resource, opts.subresource, config),
             now=self.now(),
         )
+        ssa.check_name(merged, name=name, namespace=namespace if resource.namespaced else None)
+        if current is None:
+            merged.setdefault("metadata", {})["name"] = name
+            self._place(resource, namespace, merged["metadata"])
+            managed_fields = merged["metadata"].get("managedFields")
+            self._prepare_create(resource, merged)
+            merged["metadata"]["managedFields"] = managed_fields
+            return self._commit_create(resource, merged, opts)
+        if merged is live:
+            return WriteResult(current.obj)
         requested_rv = (config.get("metadata") or {}).get("resourceVersion")
         if requested_rv and requested_rv != str(current.rv):
             raise errors.stale(resource.group, resource.plural, name)
-        return self._update_from(
-            resource,
-            current,
-            merged,
-            opts,
-            manage=False,
-            managed_fields=merged["metadata"].get("managedFields"),
-        )
+        return self._update_from(resource, current, merged, opts, track=False)
 
     # -- delete --------------------------------------------------------------------------
 
@@ -480,11 +485,18 @@ class Registry:
         current = self.get(resource, namespace, name)
         meta = current.obj["metadata"]
         if opts.uid is not None and opts.uid != meta["uid"]:
-            raise self._precondition(resource, name, "UID", opts.uid, meta["uid"],
-                                     "deleted and then recreated")
+            raise self._precondition(
+                resource, name, "UID", opts.uid, meta["uid"], "deleted and then recreated"
+            )
         if opts.resource_version is not None and opts.resource_version != str(current.rv):
-            raise self._precondition(resource, name, "ResourceVersion", opts.resource_version,
-                                     str(current.rv), "modified")
+            raise self._precondition(
+                resource,
+                name,
+                "ResourceVersion",
+                opts.resource_version,
+                str(current.rv),
+                "modified",
+            )
         admission.on_delete(self, resource, current.obj)
         obj = current.copy()
         meta = obj["metadata"]
@@ -509,9 +521,7 @@ class Registry:
                 if meta.get("generation"):
                     meta["generation"] = int(meta["generation"]) + 1
                 admission.on_terminate(self, resource, obj)
-            elif grace == 0 and not finalizers and not admission.needs_finalization(
-                resource, obj
-            ):
+            elif grace == 0 and not finalizers and not admission.needs_finalization(resource, obj):
                 return self._remove(resource, current, opts)
             if obj == current.obj or opts.dry_run:
                 return WriteResult(obj)
@@ -537,9 +547,21 @@ class Registry:
             f'Operation cannot be fulfilled on {resource.group_kind} "{name}": the {what} in '
             f"the precondition ({wanted}) does not match the {what} in record ({actual}). "
             f"The object might have been {hint}",
-            {"name": name, **({"group": resource.group} if resource.group else {}),
-             "kind": resource.kind},
+            {
+                "name": name,
+                **({"group": resource.group} if resource.group else {}),
+                "kind": resource.kind,
+            },
         )
+
+    def update_subresource(
+        self, resource: ResourceType, obj: dict[str, Any], opts: WriteOptions
+    ) -> WriteResult:
+        """Write `obj` (a modified copy of the stored object) through the subresource named
+        in `opts` (`scale` changes replicas, namespaces' `finalize` spec.finalizers)."""
+        meta = obj["metadata"]
+        current = self.get(resource, meta.get("namespace", ""), meta["name"])
+        return self._update_from(resource, current, obj, opts)
 
     # -- helpers for in-process writers (simulated controllers) ---------------------------
 
@@ -550,9 +572,10 @@ class Registry:
         an UpdateStatus call; a stale copy is retried against the current object."""
         meta = obj["metadata"]
         current = self.get(resource, meta.get("namespace", ""), meta["name"])
-        opts = WriteOptions(manager=manager, subresource="status" if resource.has_status()
-                            else None)
-        return self._update_from(resource, current, obj, opts, manage=True)
+        opts = WriteOptions(
+            manager=manager, subresource="status" if resource.has_status() else None
+        )
+        return self._update_from(resource, current, obj, opts)
 
     def write(self, resource: ResourceType, obj: dict[str, Any], manager: str) -> WriteResult:
         """Update `obj` (a modified copy of a stored object), or create it when it has no
@@ -563,7 +586,7 @@ class Registry:
             meta.pop("resourceVersion", None)
             return self.create(resource, meta.get("namespace", ""), obj, opts)
         current = self.get(resource, meta.get("namespace", ""), meta["name"])
-        return self._update_from(resource, current, obj, opts, manage=True)
+        return self._update_from(resource, current, obj, opts)
 
 
 def _metadata(obj: dict[str, Any]) -> dict[str, Any]:
@@ -583,13 +606,21 @@ def _orphan(opts: DeleteOptions, meta: dict[str, Any]) -> bool:
     return "orphan" in (meta.get("finalizers") or ())
 
 
-def _reset_fields(resource: ResourceType, subresource: str | None) -> frozenset[str]:
-    """Top-level fields an apply to this endpoint ignores (SSA "reset fields")."""
+def _reset_fields(
+    resource: ResourceType, subresource: str | None, obj: dict[str, Any]
+) -> tuple[tuple[str, ...], ...]:
+    """Top-level fields a write to this endpoint ignores (SSA "reset fields"): status on the
+    main resource when there is a status subresource; spec on /status (everything but status
+    for custom resources)."""
     if subresource == "status":
-        return frozenset({"spec"}) if resource.builtin else frozenset({"__all_but_status__"})
+        if resource.builtin:
+            return (("spec",),)
+        return tuple(
+            (key,) for key in obj if key not in ("status", "metadata", "apiVersion", "kind")
+        )
     if resource.has_status():
-        return frozenset({"status"})
-    return frozenset()
+        return (("status",),)
+    return ()
 
 
 def _storage_key(resource: ResourceType, obj: dict[str, Any]) -> str:

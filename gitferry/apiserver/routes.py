@@ -59,19 +59,23 @@ def resolve(catalog: Catalog, path: str) -> Route | None:
     plural = rest[0]
     resource = catalog.lookup(group, version, plural)
     if resource is None:
-        raise errors.ApiError(404, "NotFound", "the server could not find the requested resource",
-                              {})
+        raise errors.ApiError(
+            404, "NotFound", "the server could not find the requested resource", {}
+        )
     if len(rest) > 3:
-        raise errors.ApiError(404, "NotFound", "the server could not find the requested resource",
-                              {})
+        raise errors.ApiError(
+            404, "NotFound", "the server could not find the requested resource", {}
+        )
     name = rest[1] if len(rest) >= 2 else None
     subresource = rest[2] if len(rest) == 3 else None
     if subresource is not None and not _has_subresource(resource, subresource):
-        raise errors.ApiError(404, "NotFound", "the server could not find the requested resource",
-                              {})
+        raise errors.ApiError(
+            404, "NotFound", "the server could not find the requested resource", {}
+        )
     if namespace is not None and not resource.namespaced:
-        raise errors.ApiError(404, "NotFound", "the server could not find the requested resource",
-                              {})
+        raise errors.ApiError(
+            404, "NotFound", "the server could not find the requested resource", {}
+        )
     return Route(resource, version, namespace, name, subresource, legacy_watch=watch)
 
 

@@ -90,9 +90,9 @@ def _tokenize(text: str) -> list[str]:
 
 
 def _check_key(key: str) -> None:
-    if not _KEY_RE.match(key) or len(key.split("/")[-1]) > 63:
+    if not _KEY_RE.match(key) or len(key.rsplit("/", maxsplit=1)[-1]) > 63:
         raise errors.bad_request(
-            f"unable to parse requirement: invalid label key \"{key}\": name part must consist "
+            f'unable to parse requirement: invalid label key "{key}": name part must consist '
             "of alphanumeric characters, '-', '_' or '.', and must start and end with an "
             "alphanumeric character"
         )
@@ -101,7 +101,7 @@ def _check_key(key: str) -> None:
 def _check_value(value: str) -> None:
     if len(value) > 63 or not _VALUE_RE.match(value):
         raise errors.bad_request(
-            f"unable to parse requirement: invalid label value: \"{value}\": at key: "
+            f'unable to parse requirement: invalid label value: "{value}": at key: '
             "a valid label must be an empty string or consist of alphanumeric characters, "
             "'-', '_' or '.', and must start and end with an alphanumeric character"
         )
@@ -300,10 +300,7 @@ def field_predicate(text: str | None, kind: str) -> Predicate | None:
         terms.append((field, op == "!=", value))
 
     def matches(obj: dict[str, Any]) -> bool:
-        for field, negate, value in terms:
-            if (_field_value(obj, field) == value) == negate:
-                return False
-        return True
+        return all((_field_value(obj, f) == value) != negate for f, negate, value in terms)
 
     return matches
 

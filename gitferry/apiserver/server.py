@@ -33,7 +33,8 @@ class ServeOptions:
     host: str = "127.0.0.1"
     kubeconfig_out: Path | None = None
     audit_log: Path | None = None
-    use_tls: bool = False
+    # HTTPS with a generated CA (kubectl sends its bearer token over TLS only).
+    use_tls: bool = True
     # Scale every simulated controller delay (pod start-up, job duration ...); 0 = instant.
     speed: float = 1.0
 
@@ -87,7 +88,9 @@ def check_port(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as err:
         sock.close()
-        raise ServeError(f"{host}:{port}: cannot listen ({err.strerror}); choose another --port") from err
+        raise ServeError(
+            f"{host}:{port}: cannot listen ({err.strerror}); choose another --port"
+        ) from err
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
@@ -103,7 +106,9 @@ def serve(options: ServeOptions) -> None:
         probe.unlink()
     except OSError as err:
         sock.close()
-        raise ServeError(f"{options.data_dir}: data directory is not writable ({err.strerror})") from err
+        raise ServeError(
+            f"{options.data_dir}: data directory is not writable ({err.strerror})"
+        ) from err
     token = token_for(options.data_dir)
     scheme = "https" if options.use_tls else "http"
     files = None

@@ -148,7 +148,8 @@ class Store:
         objects[key] = entry
         if old is None:
             bisect.insort(self._sorted.setdefault(resource, []), key)
-        self._publish(Event("MODIFIED" if old else "ADDED", resource, entry, old and old.obj, rv))
+        kind = "MODIFIED" if old else "ADDED"
+        self._publish(Event(kind, resource, entry, old.obj if old else None, rv))
         return entry
 
     def remove(self, resource: str, namespace: str, name: str) -> Entry:

@@ -119,13 +119,26 @@ _COLUMNS: dict[str, list[Column]] = {
     "pods": [
         ("Ready", "string", _pod_ready),
         ("Status", "string", _pod_status),
-        ("Restarts", "string", lambda p: str(sum(
-            c.get("restartCount", 0) for c in _get(p, "status", "containerStatuses", default=[])
-        ))),
+        (
+            "Restarts",
+            "string",
+            lambda p: str(
+                sum(
+                    c.get("restartCount", 0)
+                    for c in _get(p, "status", "containerStatuses", default=[])
+                )
+            ),
+        ),
     ],
     "deployments.apps": [
-        ("Ready", "string", lambda d: f"{_get(d, 'status', 'readyReplicas', default=0)}/"
-                                      f"{_get(d, 'spec', 'replicas', default=0)}"),
+        (
+            "Ready",
+            "string",
+            lambda d: (
+                f"{_get(d, 'status', 'readyReplicas', default=0)}/"
+                f"{_get(d, 'spec', 'replicas', default=0)}"
+            ),
+        ),
         ("Up-to-date", "integer", lambda d: _get(d, "status", "updatedReplicas", default=0)),
         ("Available", "integer", lambda d: _get(d, "status", "availableReplicas", default=0)),
     ],
@@ -135,15 +148,20 @@ _COLUMNS: dict[str, list[Column]] = {
         ("Ready", "integer", lambda r: _get(r, "status", "readyReplicas", default=0)),
     ],
     "statefulsets.apps": [
-        ("Ready", "string", lambda s: f"{_get(s, 'status', 'readyReplicas', default=0)}/"
-                                      f"{_get(s, 'spec', 'replicas', default=0)}"),
+        (
+            "Ready",
+            "string",
+            lambda s: (
+                f"{_get(s, 'status', 'readyReplicas', default=0)}/"
+                f"{_get(s, 'spec', 'replicas', default=0)}"
+            ),
+        ),
     ],
     "daemonsets.apps": [
         ("Desired", "integer", lambda d: _get(d, "status", "desiredNumberScheduled", default=0)),
         ("Current", "integer", lambda d: _get(d, "status", "currentNumberScheduled", default=0)),
         ("Ready", "integer", lambda d: _get(d, "status", "numberReady", default=0)),
-        ("Up-to-date", "integer", lambda d: _get(d, "status", "updatedNumberScheduled",
-                                                 default=0)),
+        ("Up-to-date", "integer", lambda d: _get(d, "status", "updatedNumberScheduled", default=0)),
         ("Available", "integer", lambda d: _get(d, "status", "numberAvailable", default=0)),
     ],
     "services": [
@@ -154,8 +172,14 @@ _COLUMNS: dict[str, list[Column]] = {
     ],
     "jobs.batch": [
         ("Status", "string", _job_status),
-        ("Completions", "string", lambda j: f"{_get(j, 'status', 'succeeded', default=0)}/"
-                                            f"{_get(j, 'spec', 'completions', default=1)}"),
+        (
+            "Completions",
+            "string",
+            lambda j: (
+                f"{_get(j, 'status', 'succeeded', default=0)}/"
+                f"{_get(j, 'spec', 'completions', default=1)}"
+            ),
+        ),
     ],
     "cronjobs.batch": [
         ("Schedule", "string", lambda c: _get(c, "spec", "schedule", default="")),
@@ -176,8 +200,13 @@ _COLUMNS: dict[str, list[Column]] = {
     ],
     "ingresses.networking.k8s.io": [
         ("Class", "string", lambda i: _get(i, "spec", "ingressClassName", default="<none>")),
-        ("Hosts", "string", lambda i: ",".join(
-            r.get("host", "*") for r in _get(i, "spec", "rules", default=[])) or "*"),
+        (
+            "Hosts",
+            "string",
+            lambda i: (
+                ",".join(r.get("host", "*") for r in _get(i, "spec", "rules", default=[])) or "*"
+            ),
+        ),
         ("Address", "string", _ingress_address),
     ],
 }
@@ -189,32 +218,66 @@ def _custom_columns(resource: ResourceType) -> list[Column]:
         path = str(column.get("jsonPath", "")).strip("{}").lstrip(".")
         if path == "metadata.creationTimestamp":
             continue
-        parts = [p for p in path.split(".") if p]
         columns.append(
-            (str(column.get("name", "")), str(column.get("type", "string")),
-             lambda obj, parts=parts: _get(obj, *parts, default=""))
+            (
+                str(column.get("name", "")),
+                str(column.get("type", "string")),
+                _path_cell([p for p in path.split(".") if p]),
+            )
         )
     return columns
+
+
+def _path_cell(parts: list[str]) -> Callable[[Obj], Any]:
+    def cell(obj: Obj) -> Any:
+        return _get(obj, *parts, default="")
+
+    return cell
 
 
 def table(resource: ResourceType, objects: list[Obj], rv: str) -> Obj:
     """A Table of `objects` with the kind's columns, NAME first and AGE last."""
     columns = _COLUMNS.get(resource.key) if resource.builtin else _custom_columns(resource)
     columns = columns or []
-    definitions = [{"name": "Name", "type": "string", "format": "name",
-                    "description": "Name must be unique within a namespace.", "priority": 0}]
-    definitions += [{"name": n, "type": t, "format": "", "description": n, "priority": 0}
-                    for n, t, _ in columns]
-    definitions.append({"name": "Age", "type": "string", "format": "",
-                        "description": "CreationTimestamp", "priority": 0})
+    definitions = [
+        {
+            "name": "Name",
+            "type": "string",
+            "format": "name",
+            "description": "Name must be unique within a namespace.",
+            "priority": 0,
+        }
+    ]
+    definitions += [
+        {"name": n, "type": t, "format": "", "description": n, "priority": 0} for n, t, _ in columns
+    ]
+    definitions.append(
+        {
+            "name": "Age",
+            "type": "string",
+            "format": "",
+            "description": "CreationTimestamp",
+            "priority": 0,
+        }
+    )
     rows = []
     for obj in objects:
         cells = [obj["metadata"]["name"], *(cell(obj) for _, _, cell in columns), age(obj)]
         meta = {k: v for k, v in obj["metadata"].items() if k != "managedFields"}
-        rows.append({
-            "cells": cells,
-            "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                       "metadata": meta},
-        })
-    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": rv},
-            "columnDefinitions": definitions, "rows": rows}
+        rows.append(
+            {
+                "cells": cells,
+                "object": {
+                    "kind": "PartialObjectMetadata",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": meta,
+                },
+            }
+        )
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": rv},
+        "columnDefinitions": definitions,
+        "rows": rows,
+    }

@@ -48,8 +48,11 @@ class _Encoder:
         meta: dict[str, Any] = {"resourceVersion": str(rv), "creationTimestamp": None}
         if annotations:
             meta["annotations"] = annotations
-        body = {"kind": resource.kind, "apiVersion": resource.api_version(self._route.version),
-                "metadata": meta}
+        body = {
+            "kind": resource.kind,
+            "apiVersion": resource.api_version(self._route.version),
+            "metadata": meta,
+        }
         return _line("BOOKMARK", orjson.dumps(body))
 
 
@@ -62,6 +65,7 @@ async def watch(
     field = selectors.field_predicate(q.get("fieldSelector"), resource.kind)
     predicate = None
     if label is not None or field is not None:
+
         def predicate(obj: dict[str, Any]) -> bool:
             return (label is None or label(obj)) and (field is None or field(obj))
 
@@ -70,7 +74,9 @@ async def watch(
     initial_end = request.flag("sendInitialEvents")
     if initial_end and q.get("resourceVersionMatch") != "NotOlderThan":
         raise errors.options_invalid(
-            "ListOptions", "resourceVersionMatch", "FieldValueForbidden",
+            "ListOptions",
+            "resourceVersionMatch",
+            "FieldValueForbidden",
             "Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
         )
     rv_text = q.get("resourceVersion", "")
@@ -84,7 +90,9 @@ async def watch(
             if predicate is None or predicate(entry.obj):
                 chunks.append(encoder.event("ADDED", entry))
         if initial_end:
-            chunks.append(encoder.bookmark(registry.store.rv, {"k8s.io/initial-events-end": "true"}))
+            chunks.append(
+                encoder.bookmark(registry.store.rv, {"k8s.io/initial-events-end": "true"})
+            )
     else:
         try:
             since = int(rv_text)
@@ -148,21 +156,26 @@ async def _stream(
             if getter not in done:
                 getter.cancel()
                 break
-            event = getter.result()
-            if event is None:  # the resource went away (CRD deleted) or the server stops
-                break
-            chunks = _translate(watcher, event, encoder)
+            events = [getter.result()]
             while not watcher.queue.empty():
-                more = watcher.queue.get_nowait()
-                if more is None:
-                    break
-                chunks.extend(_translate(watcher, more, encoder))
+                events.append(watcher.queue.get_nowait())
+            # None marks the end: the resource went away (CRD deleted) or the server stops.
+            closing = None in events
+            chunks = [c for e in events if e is not None for c in _translate(watcher, e, encoder)]
             if chunks:
-                await send({"type": "http.response.body", "body": b"".join(chunks),
-                            "more_body": True})
+                await send(
+                    {"type": "http.response.body", "body": b"".join(chunks), "more_body": True}
+                )
+            if closing:
+                break
         if bookmarks:
-            await send({"type": "http.response.body", "body": encoder.bookmark(registry.store.rv),
-                        "more_body": True})
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": encoder.bookmark(registry.store.rv),
+                    "more_body": True,
+                }
+            )
         await send({"type": "http.response.body", "body": b""})
     finally:
         disconnected.cancel()

@@ -40,7 +40,14 @@ def cluster() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append one JSON audit event per write request to this file.",
 )
-@click.option("--tls", "use_tls", is_flag=True, help="Serve HTTPS with a generated CA.")
+@click.option(
+    "--tls/--plain-http",
+    "use_tls",
+    default=True,
+    show_default=True,
+    help="Serve HTTPS with a generated CA placed in the kubeconfig (the default: kubectl and "
+    "client-go never send a bearer token over plain HTTP), or plain HTTP.",
+)
 @click.option(
     "--speed",
     default=1.0,

@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -20,6 +21,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import httpx
 
 _VERSIONED_KUBECTL = Path("/usr/lib/google-cloud-sdk/bin/kubectl.1.32")
 
@@ -47,7 +50,7 @@ class RunningCluster:
     kubeconfig: Path
     audit_log: Path
     speed: float
-    tls: bool = False
+    tls: bool = True
     process: subprocess.Popen[bytes] | None = None
     log_path: Path = field(default_factory=Path)
 
@@ -59,6 +62,23 @@ class RunningCluster:
     def token(self) -> str:
         return (self.data_dir / "token").read_text().strip()
 
+    @property
+    def ca_file(self) -> Path:
+        """The cluster's CA certificate (what the kubeconfig carries), for HTTPS clients."""
+        return self.data_dir / "tls" / "ca.crt"
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        return ssl.create_default_context(cafile=str(self.ca_file)) if self.tls else None
+
+    def http(self, *, timeout: float = 30.0) -> httpx.Client:
+        """An HTTP client for the raw API, authenticated and verifying the cluster's CA."""
+        return httpx.Client(
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {self.token}"},
+            verify=self.ssl_context() or True,
+            timeout=timeout,
+        )
+
     def start(self, timeout: float = 30.0) -> None:
         command = [
             sys.executable, "-m", "gitferry", "cluster", "serve",
@@ -66,8 +86,7 @@ class RunningCluster:
             "--kubeconfig-out", str(self.kubeconfig), "--audit-log", str(self.audit_log),
             "--speed", str(self.speed),
         ]
-        if self.tls:
-            command.append("--tls")
+        command.append("--tls" if self.tls else "--plain-http")
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
@@ -83,17 +102,15 @@ class RunningCluster:
         raise RuntimeError(f"cluster {self.name} did not answer within {timeout} s")
 
     def _ready(self) -> bool:
-        if self.tls:
-            return self.kubeconfig.exists() and self._port_open()
+        if self.tls and not self.ca_file.exists():
+            return False
         try:
-            with urllib.request.urlopen(f"{self.url}/readyz", timeout=1) as response:
+            with urllib.request.urlopen(
+                f"{self.url}/readyz", timeout=1, context=self.ssl_context()
+            ) as response:
                 return bool(response.status == 200)
         except (urllib.error.URLError, OSError):
             return False
-
-    def _port_open(self) -> bool:
-        with socket.socket() as sock:
-            return sock.connect_ex(("127.0.0.1", self.port)) == 0
 
     def stop(self, *, kill: bool = False) -> None:
         """Stop the process: SIGINT and wait (clean), or SIGKILL (a crash)."""
@@ -127,7 +144,7 @@ class RunningCluster:
 
 
 def start_cluster(
-    workdir: Path, name: str = "test", *, speed: float = 0.0, tls: bool = False
+    workdir: Path, name: str = "test", *, speed: float = 0.0, tls: bool = True
 ) -> RunningCluster:
     """Start an embedded cluster whose files live under `workdir`."""
     workdir.mkdir(parents=True, exist_ok=True)
