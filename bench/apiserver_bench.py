@@ -98,12 +98,18 @@ NAMESPACES = "\n---\n".join(
 
 
 def configmap(namespace: str, index: int) -> bytes:
-    return orjson.dumps({
-        "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": f"cm-{index:06d}", "namespace": namespace,
-                     "labels": {"bench": "yes", "shard": str(index % 10)}},
-        "data": {f"key{k}": f"value-{index}-{k}" for k in range(5)},
-    })
+    return orjson.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": f"cm-{index:06d}",
+                "namespace": namespace,
+                "labels": {"bench": "yes", "shard": str(index % 10)},
+            },
+            "data": {f"key{k}": f"value-{index}-{k}" for k in range(5)},
+        }
+    )
 
 
 async def apply_all(cluster: RunningCluster, namespace: str, count: int, clients: int) -> float:
@@ -140,8 +146,9 @@ def kubectl_apply_rate(cluster: RunningCluster, namespace: str, count: int) -> f
         handle.write(orjson.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
         path = handle.name
     started = time.perf_counter()
-    cluster.kubectl("apply", "--server-side", "--field-manager=bench-kubectl", "-f", path,
-                    timeout=1800)
+    cluster.kubectl(
+        "apply", "--server-side", "--field-manager=bench-kubectl", "-f", path, timeout=1800
+    )
     elapsed = time.perf_counter() - started
     os.unlink(path)
     return count / elapsed
@@ -181,13 +188,23 @@ async def watch_latency(cluster: RunningCluster, namespace: str, samples: int = 
     await writer_conn.open()
     latencies = []
     for i in range(samples):
-        body = orjson.dumps({"apiVersion": "v1", "kind": "ConfigMap",
-                             "metadata": {"name": "watched", "namespace": namespace},
-                             "data": {"i": str(i)}})
+        body = orjson.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "watched", "namespace": namespace},
+                "data": {"i": str(i)},
+            }
+        )
         sent = time.perf_counter()
-        send = asyncio.ensure_future(writer_conn.request(
-            "PATCH", f"/api/v1/namespaces/{namespace}/configmaps/watched?fieldManager=w",
-            body, "application/apply-patch+yaml"))
+        send = asyncio.ensure_future(
+            writer_conn.request(
+                "PATCH",
+                f"/api/v1/namespaces/{namespace}/configmaps/watched?fieldManager=w",
+                body,
+                "application/apply-patch+yaml",
+            )
+        )
         while True:
             size = int((await reader.readline()).strip(), 16)
             chunk = await reader.readexactly(size)
@@ -207,9 +224,11 @@ def seed_database(data_dir: Path, count: int) -> None:
     rows = []
     for i in range(count):
         obj = orjson.loads(configmap("seeded", i))
-        obj["metadata"].update(uid=f"00000000-0000-0000-0000-{i:012d}",
-                               resourceVersion=str(1000 + i),
-                               creationTimestamp="2026-01-01T00:00:00Z")
+        obj["metadata"].update(
+            uid=f"00000000-0000-0000-0000-{i:012d}",
+            resourceVersion=str(1000 + i),
+            creationTimestamp="2026-01-01T00:00:00Z",
+        )
         rows.append(("configmaps", "seeded", obj["metadata"]["name"], 1000 + i, orjson.dumps(obj)))
     db.executemany("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?)", rows)
     db.execute("UPDATE counters SET value = ? WHERE name = 'resourceVersion'", (1000 + count,))
@@ -238,27 +257,36 @@ async def main() -> None:
             raise SystemExit("kubectl is needed for the comparison run")
         cluster.kubectl("apply", "-f", "-", input=NAMESPACES)
         rate = await apply_all(cluster, "bench", args.objects, args.clients)
-        print(f"server-side apply, {args.objects} ConfigMaps, {args.clients} clients: "
-              f"{rate:,.0f} objects/s (target >= 1,500/s)")
+        print(
+            f"server-side apply, {args.objects} ConfigMaps, {args.clients} clients: "
+            f"{rate:,.0f} objects/s (target >= 1,500/s)"
+        )
         kubectl_rate = kubectl_apply_rate(cluster, "bench-kubectl", args.kubectl_objects)
-        print(f"kubectl apply --server-side, {args.kubectl_objects} ConfigMaps: "
-              f"{kubectl_rate:,.0f} objects/s; gitferry clients / kubectl = "
-              f"{rate / kubectl_rate:.1f}x")
+        print(
+            f"kubectl apply --server-side, {args.kubectl_objects} ConfigMaps: "
+            f"{kubectl_rate:,.0f} objects/s; gitferry clients / kubectl = "
+            f"{rate / kubectl_rate:.1f}x"
+        )
         list_ms, version_ms = await list_timing(cluster, "bench")
-        print(f"list of {args.objects} ConfigMaps: {list_ms:.0f} ms (target < 200 ms); "
-              f"/version round trip {version_ms:.2f} ms; ratio {list_ms / version_ms:.0f}x")
+        print(
+            f"list of {args.objects} ConfigMaps: {list_ms:.0f} ms (target < 200 ms); "
+            f"/version round trip {version_ms:.2f} ms; ratio {list_ms / version_ms:.0f}x"
+        )
         latencies = sorted(await watch_latency(cluster, "watch"))
         p50 = latencies[len(latencies) // 2]
         p99 = latencies[int(len(latencies) * 0.99) - 1]
-        print(f"watch delivery after a write: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
-              f"(target p99 < 20 ms)")
+        print(
+            f"watch delivery after a write: p50 {p50:.1f} ms, p99 {p99:.1f} ms (target p99 < 20 ms)"
+        )
         empty_start = startup_seconds(cluster)
         cluster.stop()
         seed_database(cluster.data_dir, args.startup_objects)
         seeded_start = startup_seconds(cluster)
-        print(f"start-up with {args.startup_objects:,} more stored objects: {seeded_start:.2f} s "
-              f"(target < 5 s); start-up before seeding {empty_start:.2f} s; ratio "
-              f"{seeded_start / empty_start:.1f}x")
+        print(
+            f"start-up with {args.startup_objects:,} more stored objects: {seeded_start:.2f} s "
+            f"(target < 5 s); start-up before seeding {empty_start:.2f} s; ratio "
+            f"{seeded_start / empty_start:.1f}x"
+        )
         cluster.stop()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

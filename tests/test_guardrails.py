@@ -27,6 +27,11 @@ def test_ruff_finds_nothing() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_format_is_applied() -> None:
+    result = _run(str(BIN / "ruff"), "format", "--check", "gitferry", "tests", "bench")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_mypy_passes() -> None:
     result = _run(str(BIN / "mypy"), "gitferry")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import yaml
 
-from gitferry.apiserver import errors
+from gitferry.apiserver import errors, protobuf
 from gitferry.apiserver.catalog import ResourceType
 from gitferry.apiserver.schema import Kind, TypeNode
 
@@ -45,12 +45,11 @@ def yaml_body(body: bytes) -> Any:
 
 
 def object_body(body: bytes, content_type: str) -> dict[str, Any]:
-    """The object of a POST or PUT, decoded by its content type (JSON unless YAML).
-
-    Protobuf bodies get 415: client-go then retries the request as JSON (its content
-    negotiation falls back when a server does not speak protobuf)."""
+    """The object of a POST or PUT, decoded by its content type: JSON, YAML, or protobuf
+    (kubectl's generator commands send protobuf and never retry as JSON)."""
     if "protobuf" in content_type:
-        raise errors.unsupported_media_type(["application/json", "application/yaml"])
+        check_size(body)
+        return protobuf.decode(body)
     value = yaml_body(body) if "yaml" in content_type else json_body(body)
     if not isinstance(value, dict):
         raise errors.bad_request(

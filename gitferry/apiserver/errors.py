@@ -109,9 +109,7 @@ def stale(group: str, plural: str, name: str) -> ApiError:
     )
 
 
-def invalid(
-    group: str, kind: str, name: str, causes: list[tuple[str, str, str]]
-) -> ApiError:
+def invalid(group: str, kind: str, name: str, causes: list[tuple[str, str, str]]) -> ApiError:
     """422 Invalid. `causes` are (cause reason, field, message) such as
     ("FieldValueInvalid", "metadata.name", 'Invalid value: "x": ...')."""
     texts: list[str] = []

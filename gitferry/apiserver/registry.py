@@ -31,6 +31,9 @@ from gitferry.apiserver.store import Entry, Store
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 GC_FINALIZERS = ("orphan", "foregroundDeletion")
+# Kinds whose default deletion propagation is Orphan (kept by kube-apiserver for backward
+# compatibility; kubectl always sends Background for them).
+ORPHAN_BY_DEFAULT = frozenset({"jobs.batch", "replicationcontrollers"})
 
 PATCH_TYPES = {
     "application/json-patch+json": "json",
@@ -269,7 +272,8 @@ class Registry:
         defaults.apply_defaults(resource, new)
         admission.on_update(self, resource, new, old, opts.subresource)
         validation.validate(resource, new, old)
-        self._bump_generation(resource, old, new)
+        if opts.subresource != "status":  # status writes never bump generation
+            self._bump_generation(resource, old, new)
         if track:
             new["metadata"]["managedFields"] = tracking.track_update(
                 old,
@@ -501,7 +505,7 @@ class Registry:
         obj = current.copy()
         meta = obj["metadata"]
         finalizers = [f for f in meta.get("finalizers") or () if f not in GC_FINALIZERS]
-        orphan = _orphan(opts, meta)
+        orphan = _orphan(opts, meta, orphan_by_default=resource.key in ORPHAN_BY_DEFAULT)
         foreground = opts.propagation == "Foreground" or (
             opts.propagation is None and "foregroundDeletion" in (meta.get("finalizers") or ())
         )
@@ -598,12 +602,14 @@ def _metadata(obj: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
-def _orphan(opts: DeleteOptions, meta: dict[str, Any]) -> bool:
+def _orphan(opts: DeleteOptions, meta: dict[str, Any], *, orphan_by_default: bool) -> bool:
     if opts.orphan_dependents is not None:
         return opts.orphan_dependents
     if opts.propagation is not None:
         return opts.propagation == "Orphan"
-    return "orphan" in (meta.get("finalizers") or ())
+    return "orphan" in (meta.get("finalizers") or ()) or (
+        orphan_by_default and not meta.get("deletionTimestamp")
+    )
 
 
 def _reset_fields(

@@ -154,9 +154,7 @@ class _Builder:
                     Kind.STRUCT,
                     preserve_unknown=bool(schema.get("x-kubernetes-preserve-unknown-fields")),
                 )
-                node.fields = {
-                    key: self.node(sub, field_schema=None) for key, sub in props.items()
-                }
+                node.fields = {key: self.node(sub, field_schema=None) for key, sub in props.items()}
             elif isinstance(additional, dict):
                 node = TypeNode(Kind.MAP, elem=self.node(additional, field_schema=None))
             else:

@@ -1,2 +1,1 @@
-"""ApplicationSet generators, templating and progressive sync.
-"""
+"""ApplicationSet generators, templating and progressive sync."""

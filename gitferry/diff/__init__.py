@@ -1,2 +1,1 @@
-"""Pure comparison of desired and live objects: normalisation, ignoreDifferences, diffs.
-"""
+"""Pure comparison of desired and live objects: normalisation, ignoreDifferences, diffs."""

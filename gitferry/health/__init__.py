@@ -1,2 +1,1 @@
-"""Pure health assessment: one module per kind, a dispatch table, aggregation.
-"""
+"""Pure health assessment: one module per kind, a dispatch table, aggregation."""

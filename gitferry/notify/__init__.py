@@ -1,2 +1,1 @@
-"""Notifications: triggers, templates and services.
-"""
+"""Notifications: triggers, templates and services."""

@@ -1,2 +1,1 @@
-"""Logging and the metrics registry, shared by every long-running process.
-"""
+"""Logging and the metrics registry, shared by every long-running process."""

@@ -1,2 +1,1 @@
-"""Pure governance rules: AppProject permissions, sync windows, RBAC.
-"""
+"""Pure governance rules: AppProject permissions, sync windows, RBAC."""

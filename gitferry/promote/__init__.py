@@ -1,2 +1,1 @@
-"""Promotion pipelines between environments: gates, approvals, image updates as commits.
-"""
+"""Promotion pipelines between environments: gates, approvals, image updates as commits."""

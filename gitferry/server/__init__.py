@@ -1,2 +1,1 @@
-"""The REST API, web UI, authentication and webhooks.
-"""
+"""The REST API, web UI, authentication and webhooks."""

@@ -81,10 +81,23 @@ class RunningCluster:
 
     def start(self, timeout: float = 30.0) -> None:
         command = [
-            sys.executable, "-m", "gitferry", "cluster", "serve",
-            "--name", self.name, "--port", str(self.port), "--data", str(self.data_dir),
-            "--kubeconfig-out", str(self.kubeconfig), "--audit-log", str(self.audit_log),
-            "--speed", str(self.speed),
+            sys.executable,
+            "-m",
+            "gitferry",
+            "cluster",
+            "serve",
+            "--name",
+            self.name,
+            "--port",
+            str(self.port),
+            "--data",
+            str(self.data_dir),
+            "--kubeconfig-out",
+            str(self.kubeconfig),
+            "--audit-log",
+            str(self.audit_log),
+            "--speed",
+            str(self.speed),
         ]
         command.append("--tls" if self.tls else "--plain-http")
         log = self.log_path.open("ab")
@@ -133,7 +146,11 @@ class RunningCluster:
         env = {**os.environ, "KUBECACHEDIR": str(self.data_dir.parent / f"{self.name}-kubecache")}
         result = subprocess.run(
             [binary, "--kubeconfig", str(self.kubeconfig), *args],
-            input=input, capture_output=True, text=True, env=env, timeout=timeout,
+            input=input,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=timeout,
         )
         if check and result.returncode != 0:
             raise AssertionError(

@@ -19,8 +19,7 @@ def api(cluster: RunningCluster) -> Iterator[httpx.Client]:
 
 
 def _cm(name: str) -> dict[str, object]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name},
-            "data": {"a": "1"}}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"a": "1"}}
 
 
 JSON = {"Content-Type": "application/json"}
@@ -28,36 +27,117 @@ APPLY = {"Content-Type": "application/apply-patch+yaml"}
 
 # (id, method, path under the namespace, headers, body, status, reason, message fragment)
 CASES = [
-    ("malformed-json", "POST", "configmaps", JSON, b'{"apiVersion": "v1", "kind": ',
-     400, "BadRequest", "json parse error"),
-    ("malformed-yaml-apply", "PATCH", "configmaps/bad?fieldManager=t", APPLY,
-     b"metadata: {name: bad\n  data: [", 400, "BadRequest", "error decoding YAML"),
-    ("apply-without-field-manager", "PATCH", "configmaps/nofm", APPLY,
-     b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"nofm"}}', 422, "Invalid",
-     "fieldManager: Required value: is required for apply patch"),
-    ("invalid-name", "POST", "configmaps", JSON,
-     b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Bad_Name"}}', 422, "Invalid",
-     'ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase '
-     "RFC 1123 subdomain"),
-    ("unknown-resource", "GET", "widgets", {}, b"", 404, "NotFound",
-     "the server could not find the requested resource"),
-    ("strict-unknown-field", "POST", "configmaps?fieldValidation=Strict", JSON,
-     b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"strict"},"dta":{}}',
-     400, "BadRequest", 'strict decoding error: unknown field "dta"'),
-    ("wrong-kind-for-endpoint", "POST", "configmaps", JSON,
-     b'{"apiVersion":"v1","kind":"Secret","metadata":{"name":"wrongkind"}}', 400, "BadRequest",
-     "cannot be handled as a ConfigMap"),
-    ("resource-version-on-create", "POST", "configmaps", JSON,
-     b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"rv","resourceVersion":"5"}}',
-     500, None, "resourceVersion should not be set on objects to be created"),
-    ("smp-on-missing-object", "PATCH", "configmaps/missing",
-     {"Content-Type": "application/strategic-merge-patch+json"}, b'{"data":{"a":"2"}}',
-     404, "NotFound", 'configmaps "missing" not found'),
-    ("force-on-merge-patch", "PATCH", "configmaps/x?force=true",
-     {"Content-Type": "application/merge-patch+json"}, b"{}", 422, "Invalid",
-     "force: Forbidden: may not be specified for non-apply patch"),
-    ("unsupported-patch-type", "PATCH", "configmaps/x", {"Content-Type": "text/plain"}, b"{}",
-     415, "UnsupportedMediaType", "the body of the request was in an unknown format"),
+    (
+        "malformed-json",
+        "POST",
+        "configmaps",
+        JSON,
+        b'{"apiVersion": "v1", "kind": ',
+        400,
+        "BadRequest",
+        "json parse error",
+    ),
+    (
+        "malformed-yaml-apply",
+        "PATCH",
+        "configmaps/bad?fieldManager=t",
+        APPLY,
+        b"metadata: {name: bad\n  data: [",
+        400,
+        "BadRequest",
+        "error decoding YAML",
+    ),
+    (
+        "apply-without-field-manager",
+        "PATCH",
+        "configmaps/nofm",
+        APPLY,
+        b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"nofm"}}',
+        422,
+        "Invalid",
+        "fieldManager: Required value: is required for apply patch",
+    ),
+    (
+        "invalid-name",
+        "POST",
+        "configmaps",
+        JSON,
+        b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Bad_Name"}}',
+        422,
+        "Invalid",
+        'ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase '
+        "RFC 1123 subdomain",
+    ),
+    (
+        "unknown-resource",
+        "GET",
+        "widgets",
+        {},
+        b"",
+        404,
+        "NotFound",
+        "the server could not find the requested resource",
+    ),
+    (
+        "strict-unknown-field",
+        "POST",
+        "configmaps?fieldValidation=Strict",
+        JSON,
+        b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"strict"},"dta":{}}',
+        400,
+        "BadRequest",
+        'strict decoding error: unknown field "dta"',
+    ),
+    (
+        "wrong-kind-for-endpoint",
+        "POST",
+        "configmaps",
+        JSON,
+        b'{"apiVersion":"v1","kind":"Secret","metadata":{"name":"wrongkind"}}',
+        400,
+        "BadRequest",
+        "cannot be handled as a ConfigMap",
+    ),
+    (
+        "resource-version-on-create",
+        "POST",
+        "configmaps",
+        JSON,
+        b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"rv","resourceVersion":"5"}}',
+        500,
+        None,
+        "resourceVersion should not be set on objects to be created",
+    ),
+    (
+        "smp-on-missing-object",
+        "PATCH",
+        "configmaps/missing",
+        {"Content-Type": "application/strategic-merge-patch+json"},
+        b'{"data":{"a":"2"}}',
+        404,
+        "NotFound",
+        'configmaps "missing" not found',
+    ),
+    (
+        "force-on-merge-patch",
+        "PATCH",
+        "configmaps/x?force=true",
+        {"Content-Type": "application/merge-patch+json"},
+        b"{}",
+        422,
+        "Invalid",
+        "force: Forbidden: may not be specified for non-apply patch",
+    ),
+    (
+        "unsupported-patch-type",
+        "PATCH",
+        "configmaps/x",
+        {"Content-Type": "text/plain"},
+        b"{}",
+        415,
+        "UnsupportedMediaType",
+        "the body of the request was in an unknown format",
+    ),
 ]
 
 
@@ -92,9 +172,11 @@ def test_bad_request_answers_like_kube_apiserver(
 
 
 def test_oversized_body_is_refused(api: httpx.Client, namespace: str) -> None:
-    body = b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"x":"' + (
-        b"a" * (4 * 1024 * 1024)
-    ) + b'"}}'
+    body = (
+        b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"x":"'
+        + (b"a" * (4 * 1024 * 1024))
+        + b'"}}'
+    )
     response = api.post(f"/api/v1/namespaces/{namespace}/configmaps", content=body, headers=JSON)
     assert response.status_code == 413
     assert response.json()["reason"] == "RequestEntityTooLarge"

@@ -18,8 +18,10 @@ pytestmark = pytest.mark.e2e
 def test_kill_during_write_burst_keeps_every_acknowledged_write(tmp_path: Path) -> None:
     cluster = start_cluster(tmp_path, "crash", speed=0.0)
     with cluster.http() as api:
-        api.post("/api/v1/namespaces",
-                 json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "burst"}})
+        api.post(
+            "/api/v1/namespaces",
+            json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "burst"}},
+        )
     acknowledged: list[set[str]] = [set() for _ in range(4)]
     stop = threading.Event()
 
@@ -31,8 +33,12 @@ def test_kill_during_write_burst_keeps_every_acknowledged_write(tmp_path: Path) 
                 try:
                     response = client.post(
                         "/api/v1/namespaces/burst/configmaps",
-                        json={"apiVersion": "v1", "kind": "ConfigMap",
-                              "metadata": {"name": name}, "data": {"n": str(n)}},
+                        json={
+                            "apiVersion": "v1",
+                            "kind": "ConfigMap",
+                            "metadata": {"name": name},
+                            "data": {"n": str(n)},
+                        },
                     )
                 except httpx.HTTPError:
                     return  # the server died mid-request: this write was never acknowledged

@@ -91,9 +91,9 @@ def test_client_side_apply_update_computes_strategic_merge_patch(
     )
     result = kubectl_cluster.kubectl("apply", "-n", namespace, "-f", "-", input=changed)
     assert "deployment.apps/web configured" in result.stdout
-    container = _json(kubectl_cluster, "get", "deploy", "web", "-n", namespace)["spec"][
-        "template"
-    ]["spec"]["containers"][0]
+    container = _json(kubectl_cluster, "get", "deploy", "web", "-n", namespace)["spec"]["template"][
+        "spec"
+    ]["containers"][0]
     assert container["image"] == "nginx:1.27"
     assert container["env"] == [{"name": "B", "value": "3"}]
 
@@ -124,11 +124,17 @@ def test_rollout_status_reaches_ready(kubectl_cluster: RunningCluster, namespace
 
 def test_diff_exit_codes(kubectl_cluster: RunningCluster, namespace: str) -> None:
     kubectl_cluster.kubectl("apply", "-n", namespace, "-f", "-", input=DEPLOYMENT)
-    same = kubectl_cluster.kubectl("diff", "-n", namespace, "-f", "-", input=DEPLOYMENT,
-                                   check=False)
+    same = kubectl_cluster.kubectl(
+        "diff", "-n", namespace, "-f", "-", input=DEPLOYMENT, check=False
+    )
     assert same.returncode == 0, same.stdout + same.stderr
     changed = kubectl_cluster.kubectl(
-        "diff", "-n", namespace, "-f", "-", input=DEPLOYMENT.replace("replicas: 2", "replicas: 5"),
+        "diff",
+        "-n",
+        namespace,
+        "-f",
+        "-",
+        input=DEPLOYMENT.replace("replicas: 2", "replicas: 5"),
         check=False,
     )
     assert changed.returncode == 1, changed.stderr
@@ -137,20 +143,41 @@ def test_diff_exit_codes(kubectl_cluster: RunningCluster, namespace: str) -> Non
     assert _json(kubectl_cluster, "get", "deploy", "web", "-n", namespace)["spec"]["replicas"] == 2
 
 
-def test_label_annotate_scale_and_patches(
-    kubectl_cluster: RunningCluster, namespace: str
-) -> None:
+def test_label_annotate_scale_and_patches(kubectl_cluster: RunningCluster, namespace: str) -> None:
     k = kubectl_cluster.kubectl
     k("apply", "-n", namespace, "-f", "-", input=DEPLOYMENT)
     k("label", "deploy", "web", "-n", namespace, "tier=frontend")
     k("annotate", "deploy", "web", "-n", namespace, "owner=team-a")
     k("scale", "deploy", "web", "-n", namespace, "--replicas=4")
-    k("patch", "deploy", "web", "-n", namespace, "-p",
-      '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox"}]}}}}')
-    k("patch", "deploy", "web", "-n", namespace, "--type=merge", "-p",
-      '{"metadata":{"labels":{"merged":"yes"}}}')
-    k("patch", "deploy", "web", "-n", namespace, "--type=json", "-p",
-      '[{"op":"replace","path":"/spec/minReadySeconds","value":3}]')
+    k(
+        "patch",
+        "deploy",
+        "web",
+        "-n",
+        namespace,
+        "-p",
+        '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox"}]}}}}',
+    )
+    k(
+        "patch",
+        "deploy",
+        "web",
+        "-n",
+        namespace,
+        "--type=merge",
+        "-p",
+        '{"metadata":{"labels":{"merged":"yes"}}}',
+    )
+    k(
+        "patch",
+        "deploy",
+        "web",
+        "-n",
+        namespace,
+        "--type=json",
+        "-p",
+        '[{"op":"replace","path":"/spec/minReadySeconds","value":3}]',
+    )
     obj = _json(kubectl_cluster, "get", "deploy", "web", "-n", namespace)
     assert obj["metadata"]["labels"] == {"app": "web", "tier": "frontend", "merged": "yes"}
     assert obj["metadata"]["annotations"]["owner"] == "team-a"
@@ -169,15 +196,38 @@ def test_watch_sees_a_change(kubectl_cluster: RunningCluster, namespace: str) ->
     kubectl_cluster.kubectl("create", "configmap", "watched", "-n", namespace, "--from-literal=a=1")
     env_cache = str(kubectl_cluster.data_dir.parent / "watch-kubecache")
     watcher = subprocess.Popen(
-        [binary, "--kubeconfig", str(kubectl_cluster.kubeconfig), "--cache-dir", env_cache,
-         "get", "configmap", "watched", "-n", namespace, "--watch", "-o",
-         "custom-columns=NAME:.metadata.name,A:.data.a", "--no-headers"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            binary,
+            "--kubeconfig",
+            str(kubectl_cluster.kubeconfig),
+            "--cache-dir",
+            env_cache,
+            "get",
+            "configmap",
+            "watched",
+            "-n",
+            namespace,
+            "--watch",
+            "-o",
+            "custom-columns=NAME:.metadata.name,A:.data.a",
+            "--no-headers",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         time.sleep(1.0)
-        kubectl_cluster.kubectl("patch", "configmap", "watched", "-n", namespace,
-                                "--type=merge", "-p", '{"data":{"a":"2"}}')
+        kubectl_cluster.kubectl(
+            "patch",
+            "configmap",
+            "watched",
+            "-n",
+            namespace,
+            "--type=merge",
+            "-p",
+            '{"data":{"a":"2"}}',
+        )
         time.sleep(1.0)
     finally:
         watcher.terminate()
