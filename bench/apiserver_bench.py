@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import orjson
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -141,9 +142,11 @@ async def apply_all(cluster: RunningCluster, namespace: str, count: int, clients
 
 def kubectl_apply_rate(cluster: RunningCluster, namespace: str, count: int) -> float:
     """`kubectl apply --server-side` of `count` ConfigMaps in one file; objects per second."""
-    with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as handle:
-        items = [orjson.loads(configmap(namespace, i)) for i in range(count)]
-        handle.write(orjson.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+    # A YAML stream rather than a `kind: List` (kubectl validates Lists against
+    # /openapi/v2, which only protobuf clients can read; see the README's limits).
+    with tempfile.NamedTemporaryFile("wb", suffix=".yaml", delete=False) as handle:
+        docs = (orjson.loads(configmap(namespace, i)) for i in range(count))
+        handle.write(yaml.safe_dump_all(docs).encode())
         path = handle.name
     started = time.perf_counter()
     cluster.kubectl(
@@ -251,8 +254,8 @@ async def main() -> None:
     parser.add_argument("--startup-objects", type=int, default=100_000)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="gitferry-bench-"))
+    cluster = start_cluster(workdir, "bench", speed=1.0)
     try:
-        cluster = start_cluster(workdir, "bench", speed=1.0)
         if not find_kubectl():
             raise SystemExit("kubectl is needed for the comparison run")
         cluster.kubectl("apply", "-f", "-", input=NAMESPACES)
@@ -287,8 +290,8 @@ async def main() -> None:
             f"(target < 5 s); start-up before seeding {empty_start:.2f} s; ratio "
             f"{seeded_start / empty_start:.1f}x"
         )
-        cluster.stop()
     finally:
+        cluster.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -8,7 +8,6 @@ a restarted cluster accepts the kubeconfig it wrote before.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import secrets
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+import uvloop
 import yaml
 
 from gitferry.apiserver import controllers, tls
@@ -145,4 +145,4 @@ def serve(options: ServeOptions) -> None:
         http="httptools",
     )
     server = uvicorn.Server(config)
-    asyncio.run(server.serve(sockets=[sock]))
+    uvloop.run(server.serve(sockets=[sock]))
