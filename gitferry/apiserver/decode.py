@@ -1,5 +1,5 @@
-"""Decoding request bodies as kube-apiserver does: JSON or YAML, size limits, the object's
-apiVersion and kind against the endpoint, and unknown fields by `fieldValidation`.
+"""Decoding request bodies as kube-apiserver does: JSON, YAML or protobuf, size limits, the
+object's apiVersion and kind against the endpoint, and unknown fields by `fieldValidation`.
 
 Called by the HTTP handlers before a body reaches `registry`. Errors are the 400/413/422/500
 answers of the real server for the same input.
