@@ -11,8 +11,9 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitferry.apiserver import catalog, defaults, defaults_pods
+from gitferry.apiserver import catalog, defaults
 from gitferry.apiserver.catalog import ResourceType
+from gitferry.apiserver.defaults import pods as defaults_pods
 
 CATALOG = catalog.Catalog()
 UID = "3c7a1e8e-5b2f-4d5e-9a61-0c1d2e3f4a5b"

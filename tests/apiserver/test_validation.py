@@ -12,8 +12,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitferry.apiserver import catalog, defaults, errors, schema, validation
+from gitferry.apiserver import catalog, decode, defaults, errors, schema, validation
 from gitferry.apiserver.catalog import ResourceType
+from gitferry.apiserver.validation import meta as validation_meta
 
 CATALOG = catalog.Catalog()
 UID = "3c7a1e8e-5b2f-4d5e-9a61-0c1d2e3f4a5b"
@@ -457,7 +458,7 @@ def test_generate_name_prefix_follows_the_name_rule(
 ) -> None:
     resource = CATALOG.by_kind(*key)
     assert resource is not None
-    assert validation.validate_generate_name_prefix(resource, prefix) == expected
+    assert validation_meta.generate_name_prefix(resource, prefix) == expected
 
 
 def _container(**extra: Any) -> dict[str, Any]:
@@ -483,18 +484,18 @@ UNKNOWN = [
 def test_unknown_fields_are_reported_as_kube_paths(
     obj: dict[str, Any], expected: list[str]
 ) -> None:
-    assert validation.unknown_fields(resource_of(obj).type, obj) == expected
+    assert decode.drop_unknown_fields(resource_of(obj).type, copy.deepcopy(obj)) == expected
 
 
 def test_strict_decoding_message_joins_every_unknown_field() -> None:
-    assert validation.strict_decoding_message(["spec.foo", "spec.template.bar"]) == (
+    assert decode.strict_message(["spec.foo", "spec.template.bar"]) == (
         'strict decoding error: unknown field "spec.foo", unknown field "spec.template.bar"'
     )
 
 
 def test_preserve_unknown_fields_accept_anything() -> None:
     node = schema.from_crd({"type": "object", "x-kubernetes-preserve-unknown-fields": True})
-    assert validation.unknown_fields(node, {"spec": {"anything": {"goes": [1]}}}) == []
+    assert decode.drop_unknown_fields(node, {"spec": {"anything": {"goes": [1]}}}) == []
 
 
 def _documents(folder: Path) -> list[dict[str, Any]]:
@@ -519,7 +520,7 @@ def test_example_app_manifests_are_valid(corpus: Path, app: str) -> None:
     for doc in docs:
         obj = prepared(doc)
         assert validation.problems(resource_of(obj), obj, None) == [], obj["metadata"]
-        assert validation.unknown_fields(resource_of(obj).type, doc) == []
+        assert decode.drop_unknown_fields(resource_of(obj).type, copy.deepcopy(doc)) == []
 
 
 def _has_untyped_ingress_path(doc: dict[str, Any]) -> bool:
@@ -555,7 +556,7 @@ def test_small_configmap_writes_are_cheap() -> None:
     started = time.perf_counter()
     for _ in range(1500):
         defaults.apply_defaults(resource, new)
-        validation.unknown_fields(resource.type, new)
+        decode.drop_unknown_fields(resource.type, copy.deepcopy(new))
         validation.validate(resource, new, old)
     assert time.perf_counter() - started < 0.5
 
@@ -612,7 +613,7 @@ def test_malformed_objects_never_crash_the_pipeline(
         candidate = copy.deepcopy(args[0])
         try:
             defaults.apply_defaults(resource, candidate)
-            validation.unknown_fields(resource.type, candidate)
+            decode.drop_unknown_fields(resource.type, copy.deepcopy(candidate))
             validation.validate(resource, candidate, args[1])
         except errors.ApiError:
             pass

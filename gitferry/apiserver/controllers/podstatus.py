@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitferry.apiserver import defaults_pods
 from gitferry.apiserver.controllers.containers import Container, PodRun
+from gitferry.apiserver.defaults import pods as defaults_pods
 
 Obj = dict[str, Any]
 KUBELET_CONDITIONS = (

@@ -16,9 +16,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from gitferry.apiserver import validation_quantity
 from gitferry.apiserver.controllers import meta, runtime
 from gitferry.apiserver.store import Event, Store
+from gitferry.apiserver.validation import quantity as validation_quantity
 
 DELAY = 0.5  # seconds to provision a volume
 DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"

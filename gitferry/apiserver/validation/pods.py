@@ -4,7 +4,7 @@ Covers the mistakes manifests actually make: no containers, containers without a
 duplicate container, port or volume names, bad port numbers and protocols, volume mounts of
 undeclared volumes, unknown restart, DNS and pull policies; and the Pod update rule that only
 images, `activeDeadlineSeconds`, added tolerations and removed scheduling gates may change.
-Called by `validation_kinds` for the API server's write pipeline; paths and messages match
+Called by `validation.kinds` for the API server's write pipeline; paths and messages match
 `k8s.io/kubernetes/pkg/apis/core/validation`.
 """
 
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitferry.apiserver import validation_fields as f
-from gitferry.apiserver import validation_meta, validation_names
+from gitferry.apiserver.validation import fields as f
+from gitferry.apiserver.validation import meta as validation_meta
+from gitferry.apiserver.validation import names as validation_names
 
 Cause = f.Cause
 Obj = dict[str, Any]

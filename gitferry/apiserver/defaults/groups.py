@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gitferry.apiserver.defaults_pods import child, default, default_str, dicts
+from gitferry.apiserver.defaults.pods import child, default, default_str, dicts
 
 Obj = dict[str, Any]
 

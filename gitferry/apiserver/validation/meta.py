@@ -5,7 +5,7 @@ On create (`object_meta`): the kind's name rule (`resource.name_rule`; a CRD's n
 annotations (keys and 256 KiB in total), ownerReferences (fields required, one controller at
 most), finalizer names. On update (`object_meta_update`): name, namespace, uid,
 creationTimestamp and the deletion fields are immutable, generation never goes down, no new
-finalizers once the object is being deleted. Called by `validation` (and `validation_pods` for
+finalizers once the object is being deleted. Called by `validation` (and `validation.pods` for
 pod template labels) in the API server's write pipeline.
 """
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitferry.apiserver import validation_fields as f
-from gitferry.apiserver import validation_names
 from gitferry.apiserver.catalog import ResourceType
+from gitferry.apiserver.validation import fields as f
+from gitferry.apiserver.validation import names as validation_names
 
 Cause = f.Cause
 Obj = dict[str, Any]

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitferry.apiserver import (
-    errors,
-    validation_meta,
-    validation_names,
-    validation_quantity,
-)
-from gitferry.apiserver import validation_fields as f
+from gitferry.apiserver import errors
+from gitferry.apiserver.validation import fields as f
+from gitferry.apiserver.validation import meta as validation_meta
+from gitferry.apiserver.validation import names as validation_names
+from gitferry.apiserver.validation import quantity as validation_quantity
 
 Cause = f.Cause
 Obj = dict[str, Any]

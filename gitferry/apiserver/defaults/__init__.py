@@ -21,9 +21,10 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
-from gitferry.apiserver import defaults_groups, defaults_pods
 from gitferry.apiserver.catalog import ResourceType
-from gitferry.apiserver.defaults_pods import child, default, default_str, dicts
+from gitferry.apiserver.defaults import groups as defaults_groups
+from gitferry.apiserver.defaults import pods as defaults_pods
+from gitferry.apiserver.defaults.pods import child, default, default_str, dicts
 
 Obj = dict[str, Any]
 

@@ -3,7 +3,7 @@
 `schedule_error(text)` returns the parser's error text, which kube puts verbatim in the 422
 (`spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61`), or
 None when the schedule is valid. Five fields (minute, hour, day of month, month, day of week)
-or a descriptor (`@hourly`, `@every 5m`, ...). Called by `validation_batch` in the API server's
+or a descriptor (`@hourly`, `@every 5m`, ...). Called by `validation.batch` in the API server's
 write pipeline.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from gitferry.apiserver.validation_fields import go_quote
+from gitferry.apiserver.validation.fields import go_quote
 
 _MONTHS = {
     m: i

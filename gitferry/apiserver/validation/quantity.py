@@ -1,7 +1,7 @@
 """Kubernetes resource quantities (`500m`, `1Gi`, `2e3`) read as exact numbers.
 
-Only comparison is needed: PVC storage may not shrink (`validation_core`), and a Pod's QoS
-class depends on whether requests equal limits (`defaults_pods`). Both run in the API server's
+Only comparison is needed: PVC storage may not shrink (`validation.core`), and a Pod's QoS
+class depends on whether requests equal limits (`defaults.pods`). Both run in the API server's
 write pipeline; parsing is exact (`Decimal`), as `resource.Quantity.Cmp` is.
 """
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any
 
-from gitferry.apiserver import validation_cron, validation_pods, validation_selectors
-from gitferry.apiserver import validation_fields as f
+from gitferry.apiserver.validation import cron as validation_cron
+from gitferry.apiserver.validation import fields as f
+from gitferry.apiserver.validation import pods as validation_pods
+from gitferry.apiserver.validation import selectors as validation_selectors
 
 Cause = f.Cause
 Obj = dict[str, Any]

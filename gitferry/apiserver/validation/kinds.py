@@ -6,8 +6,8 @@ calls after the metadata rules, in the API server's write pipeline. The workload
 validation` and the apps strategies: replica counts, required and matching selectors, a pod
 template that restarts `Always`, rolling-update parameters, and what may not change on update
 (every apps/v1 selector; StatefulSet spec fields other than the scaling/update ones).
-Batch kinds live in `validation_batch`, core ones in `validation_core`, pods in
-`validation_pods`.
+Batch kinds live in `validation.batch`, core ones in `validation.core`, pods in
+`validation.pods`.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gitferry.apiserver import (
-    validation_batch,
-    validation_core,
-    validation_names,
-    validation_pods,
-    validation_selectors,
-)
-from gitferry.apiserver import validation_fields as f
+from gitferry.apiserver.validation import batch as validation_batch
+from gitferry.apiserver.validation import core as validation_core
+from gitferry.apiserver.validation import fields as f
+from gitferry.apiserver.validation import names as validation_names
+from gitferry.apiserver.validation import pods as validation_pods
+from gitferry.apiserver.validation import selectors as validation_selectors
 
 Cause = f.Cause
 Obj = dict[str, Any]

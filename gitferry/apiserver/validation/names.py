@@ -3,7 +3,7 @@
 Each check returns the list of problems (empty when valid), worded as kube-apiserver 1.32 words
 them, including the formatter's quirk of two spaces before ` or ` between examples. The
 regular expressions are compiled once: these run on every write of the API server's pipeline
-(`validation`, `validation_kinds`, `validation_pods`).
+(`validation`, `validation.kinds`, `validation.pods`).
 """
 
 from __future__ import annotations

@@ -3,15 +3,15 @@
 A controller whose selector does not match its template's labels would create pods it never
 sees, so kube-apiserver rejects it with "`selector` does not match template `labels`". This
 module holds that check and `ValidateLabelSelector`, for the workload kinds of
-`validation_kinds` and `validation_batch` in the API server's write pipeline.
+`validation.kinds` and `validation.batch` in the API server's write pipeline.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from gitferry.apiserver import validation_fields as f
-from gitferry.apiserver import validation_meta
+from gitferry.apiserver.validation import fields as f
+from gitferry.apiserver.validation import meta as validation_meta
 
 Cause = f.Cause
 Obj = dict[str, Any]

@@ -17,7 +17,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from gitferry.apiserver import validation_quantity
+from gitferry.apiserver.validation import quantity as validation_quantity
 
 Obj = dict[str, Any]
 
