@@ -23,12 +23,12 @@ def test_import_layers_hold() -> None:
 
 
 def test_ruff_finds_nothing() -> None:
-    result = _run(str(BIN / "ruff"), "check", "gitferry", "tests", "bench")
+    result = _run(str(BIN / "ruff"), "check", "gitferry", "tests", "bench", "scripts")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format_is_applied() -> None:
-    result = _run(str(BIN / "ruff"), "format", "--check", "gitferry", "tests", "bench")
+    result = _run(str(BIN / "ruff"), "format", "--check", "gitferry", "tests", "bench", "scripts")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -15,16 +15,12 @@ import orjson
 
 from gitferry.apiserver import decode, errors, selectors, tables
 from gitferry.apiserver.catalog import ResourceType
+from gitferry.apiserver.deleting import DeleteOptions
 from gitferry.apiserver.http import Request, Response, json_response, warning_headers
-from gitferry.apiserver.registry import (
-    PATCH_TYPES,
-    DeleteOptions,
-    Registry,
-    WriteOptions,
-    WriteResult,
-)
+from gitferry.apiserver.registry import PATCH_TYPES, Registry
 from gitferry.apiserver.routes import Route
 from gitferry.apiserver.store import Entry
+from gitferry.apiserver.writes import WriteOptions, WriteResult
 
 APPLY_TYPES = [
     "application/json-patch+json",

@@ -15,71 +15,28 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from gitferry._kit.clock import Clock, rfc3339
-from gitferry.apiserver import admission, defaults, errors, validation
+from gitferry.apiserver import admission, defaults, deleting, errors, validation
 from gitferry.apiserver.catalog import Catalog, ResourceType
+from gitferry.apiserver.deleting import DeleteOptions
 from gitferry.apiserver.fields import apply as ssa
 from gitferry.apiserver.fields import managed
 from gitferry.apiserver.fields import update as tracking
 from gitferry.apiserver.patch import jsonpatch, merge, strategic
 from gitferry.apiserver.store import Entry, Store
+from gitferry.apiserver.writes import WriteOptions, WriteResult
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-GC_FINALIZERS = ("orphan", "foregroundDeletion")
-# Kinds whose default deletion propagation is Orphan (kept by kube-apiserver for backward
-# compatibility; kubectl always sends Background for them).
-ORPHAN_BY_DEFAULT = frozenset({"jobs.batch", "replicationcontrollers"})
-
 PATCH_TYPES = {
     "application/json-patch+json": "json",
     "application/merge-patch+json": "merge",
     "application/strategic-merge-patch+json": "strategic",
     "application/apply-patch+yaml": "apply",
 }
-
-
-@dataclass(frozen=True, kw_only=True)
-class WriteOptions:
-    """How one write request asked to be carried out."""
-
-    # The field manager recorded in managedFields (the fieldManager parameter, or the
-    # User-Agent's product name).
-    manager: str
-    # dryRun=All: run everything, persist nothing.
-    dry_run: bool = False
-    # The subresource written ("status", "scale"), or None for the object itself.
-    subresource: str | None = None
-    # The API version of the endpoint (custom resources may serve several).
-    version: str | None = None
-    # Server-side apply only: take ownership of conflicting fields.
-    force: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class DeleteOptions:
-    """A DeleteOptions body or its query-parameter form."""
-
-    propagation: str | None = None  # "Foreground", "Background", "Orphan" or None
-    orphan_dependents: bool | None = None
-    grace_seconds: int | None = None
-    uid: str | None = None  # preconditions
-    resource_version: str | None = None
-    dry_run: bool = False
-
-
-@dataclass
-class WriteResult:
-    """The object as stored (or as it would be stored), whether it was created, warnings."""
-
-    obj: dict[str, Any]
-    created: bool = False
-    warnings: list[str] = field(default_factory=list)
-    deleted: bool = False
 
 
 class Registry:
@@ -480,84 +437,6 @@ class Registry:
             raise errors.stale(resource.group, resource.plural, name)
         return self._update_from(resource, current, merged, opts, track=False)
 
-    # -- delete --------------------------------------------------------------------------
-
-    def delete(
-        self, resource: ResourceType, namespace: str, name: str, opts: DeleteOptions
-    ) -> WriteResult:
-        """DELETE: finalizers and grace periods keep the object; otherwise it is removed."""
-        current = self.get(resource, namespace, name)
-        meta = current.obj["metadata"]
-        if opts.uid is not None and opts.uid != meta["uid"]:
-            raise self._precondition(
-                resource, name, "UID", opts.uid, meta["uid"], "deleted and then recreated"
-            )
-        if opts.resource_version is not None and opts.resource_version != str(current.rv):
-            raise self._precondition(
-                resource,
-                name,
-                "ResourceVersion",
-                opts.resource_version,
-                str(current.rv),
-                "modified",
-            )
-        admission.on_delete(self, resource, current.obj)
-        obj = current.copy()
-        meta = obj["metadata"]
-        finalizers = [f for f in meta.get("finalizers") or () if f not in GC_FINALIZERS]
-        orphan = _orphan(opts, meta, orphan_by_default=resource.key in ORPHAN_BY_DEFAULT)
-        foreground = opts.propagation == "Foreground" or (
-            opts.propagation is None and "foregroundDeletion" in (meta.get("finalizers") or ())
-        )
-        if orphan:
-            finalizers.append("orphan")
-        if foreground:
-            finalizers.append("foregroundDeletion")
-        grace = admission.grace_period(resource, obj, opts.grace_seconds)
-        if grace > 0 or finalizers or admission.needs_finalization(resource, obj):
-            if finalizers:
-                meta["finalizers"] = finalizers
-            else:
-                meta.pop("finalizers", None)
-            if not meta.get("deletionTimestamp"):
-                meta["deletionTimestamp"] = self.now()
-                meta["deletionGracePeriodSeconds"] = grace
-                if meta.get("generation"):
-                    meta["generation"] = int(meta["generation"]) + 1
-                admission.on_terminate(self, resource, obj)
-            elif grace == 0 and not finalizers and not admission.needs_finalization(resource, obj):
-                return self._remove(resource, current, opts)
-            if obj == current.obj or opts.dry_run:
-                return WriteResult(obj)
-            entry = self.store.put(resource.key, obj)
-            admission.after_write(self, resource, entry)
-            return WriteResult(entry.obj)
-        return self._remove(resource, current, opts)
-
-    def _remove(self, resource: ResourceType, current: Entry, opts: DeleteOptions) -> WriteResult:
-        meta = current.obj["metadata"]
-        if opts.dry_run:
-            return WriteResult(current.obj, deleted=True)
-        entry = self.store.remove(resource.key, meta.get("namespace", ""), meta["name"])
-        admission.after_delete(self, resource, entry)
-        return WriteResult(entry.obj, deleted=True)
-
-    def _precondition(
-        self, resource: ResourceType, name: str, what: str, wanted: str, actual: str, hint: str
-    ) -> errors.ApiError:
-        return errors.ApiError(
-            409,
-            "Conflict",
-            f'Operation cannot be fulfilled on {resource.group_kind} "{name}": the {what} in '
-            f"the precondition ({wanted}) does not match the {what} in record ({actual}). "
-            f"The object might have been {hint}",
-            {
-                "name": name,
-                **({"group": resource.group} if resource.group else {}),
-                "kind": resource.kind,
-            },
-        )
-
     def update_subresource(
         self, resource: ResourceType, obj: dict[str, Any], opts: WriteOptions
     ) -> WriteResult:
@@ -566,6 +445,21 @@ class Registry:
         meta = obj["metadata"]
         current = self.get(resource, meta.get("namespace", ""), meta["name"])
         return self._update_from(resource, current, obj, opts)
+
+    def delete(
+        self, resource: ResourceType, namespace: str, name: str, opts: DeleteOptions
+    ) -> WriteResult:
+        """DELETE: finalizers and grace periods keep the object; otherwise it is removed."""
+        return deleting.delete(self, resource, namespace, name, opts)
+
+    def remove(self, resource: ResourceType, current: Entry, *, dry_run: bool) -> WriteResult:
+        """Take an object out of storage now (no finalizers or grace left)."""
+        meta = current.obj["metadata"]
+        if dry_run:
+            return WriteResult(current.obj, deleted=True)
+        entry = self.store.remove(resource.key, meta.get("namespace", ""), meta["name"])
+        admission.after_delete(self, resource, entry)
+        return WriteResult(entry.obj, deleted=True)
 
     # -- helpers for in-process writers (simulated controllers) ---------------------------
 
@@ -600,16 +494,6 @@ def _metadata(obj: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(meta, dict):
         raise errors.bad_request("metadata must be an object")
     return meta
-
-
-def _orphan(opts: DeleteOptions, meta: dict[str, Any], *, orphan_by_default: bool) -> bool:
-    if opts.orphan_dependents is not None:
-        return opts.orphan_dependents
-    if opts.propagation is not None:
-        return opts.propagation == "Orphan"
-    return "orphan" in (meta.get("finalizers") or ()) or (
-        orphan_by_default and not meta.get("deletionTimestamp")
-    )
 
 
 def _reset_fields(

@@ -24,8 +24,8 @@ from croniter import croniter
 from gitferry._kit.clock import parse_rfc3339, rfc3339
 from gitferry.apiserver import errors
 from gitferry.apiserver.controllers import meta, runtime
-from gitferry.apiserver.registry import WriteOptions
 from gitferry.apiserver.store import Event
+from gitferry.apiserver.writes import WriteOptions
 
 log = logging.getLogger("gitferry.apiserver.controllers")
 Obj = dict[str, Any]

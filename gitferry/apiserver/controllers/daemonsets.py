@@ -16,8 +16,8 @@ from typing import Any
 
 from gitferry.apiserver import errors
 from gitferry.apiserver.controllers import meta, replicasets, revisions, runtime, scheduler
-from gitferry.apiserver.registry import WriteOptions
 from gitferry.apiserver.store import Entry, Event
+from gitferry.apiserver.writes import WriteOptions
 
 Obj = dict[str, Any]
 GENERATION = "pod-template-generation"

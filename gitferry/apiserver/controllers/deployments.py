@@ -26,8 +26,8 @@ from gitferry.apiserver.controllers.rollout import (
     replicas,
     status_of,
 )
-from gitferry.apiserver.registry import WriteOptions
 from gitferry.apiserver.store import Event
+from gitferry.apiserver.writes import WriteOptions
 
 Obj = dict[str, Any]
 _SKIP_ANNOTATIONS = {

@@ -18,7 +18,7 @@ from typing import Any
 
 from gitferry.apiserver import errors
 from gitferry.apiserver.controllers import meta, runtime
-from gitferry.apiserver.registry import WriteOptions
+from gitferry.apiserver.writes import WriteOptions
 
 TTL = 3600.0  # seconds on the clock, not scaled: events must outlive a fast simulation
 _AGGREGATE = 600.0

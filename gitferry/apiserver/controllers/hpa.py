@@ -17,8 +17,8 @@ from typing import Any
 
 from gitferry.apiserver.catalog import ResourceType
 from gitferry.apiserver.controllers import meta, runtime
-from gitferry.apiserver.registry import WriteOptions
 from gitferry.apiserver.store import Event
+from gitferry.apiserver.writes import WriteOptions
 
 Obj = dict[str, Any]
 RESOURCE = "horizontalpodautoscalers.autoscaling"

@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from gitferry.apiserver.controllers import meta, replicasets, runtime
-from gitferry.apiserver.registry import WriteOptions
 from gitferry.apiserver.store import Entry, Event
+from gitferry.apiserver.writes import WriteOptions
 
 Obj = dict[str, Any]
 TRACKING = "batch.kubernetes.io/job-tracking"

@@ -22,8 +22,9 @@ from cryptography.x509.oid import NameOID
 
 from gitferry.apiserver import errors
 from gitferry.apiserver.controllers import runtime
-from gitferry.apiserver.registry import DeleteOptions, WriteOptions
+from gitferry.apiserver.deleting import DeleteOptions
 from gitferry.apiserver.store import Event
+from gitferry.apiserver.writes import WriteOptions
 
 ROOT_CA = "kube-root-ca.crt"
 _DESCRIPTION = (

@@ -18,8 +18,8 @@ from typing import Any
 
 from gitferry.apiserver import errors
 from gitferry.apiserver.controllers import meta, runtime
-from gitferry.apiserver.registry import WriteOptions
 from gitferry.apiserver.store import Event
+from gitferry.apiserver.writes import WriteOptions
 
 NODE_IP = "172.18.0.2"
 POD_CIDR = "10.244.0.0/16"

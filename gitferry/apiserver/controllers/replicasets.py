@@ -16,8 +16,8 @@ from typing import Any
 from gitferry._kit.clock import parse_rfc3339
 from gitferry.apiserver import errors
 from gitferry.apiserver.controllers import meta, runtime
-from gitferry.apiserver.registry import WriteOptions
 from gitferry.apiserver.store import Entry, Event
+from gitferry.apiserver.writes import WriteOptions
 
 BURST = 500  # pods created or deleted per sync
 _PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}

@@ -11,7 +11,7 @@ from typing import Any
 
 from gitferry.apiserver import errors
 from gitferry.apiserver.controllers import meta, runtime
-from gitferry.apiserver.registry import WriteOptions
+from gitferry.apiserver.writes import WriteOptions
 
 RESOURCE = "controllerrevisions.apps"
 HASH_LABEL = "controller-revision-hash"

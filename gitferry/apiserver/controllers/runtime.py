@@ -34,7 +34,8 @@ from gitferry._kit.clock import Clock
 from gitferry.apiserver import errors
 from gitferry.apiserver.catalog import ResourceType
 from gitferry.apiserver.controllers.index import Index
-from gitferry.apiserver.registry import DeleteOptions, Registry
+from gitferry.apiserver.deleting import DeleteOptions
+from gitferry.apiserver.registry import Registry
 from gitferry.apiserver.store import Entry, Event, Watcher
 
 log = logging.getLogger("gitferry.apiserver.controllers")

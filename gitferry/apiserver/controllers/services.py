@@ -17,8 +17,8 @@ from typing import Any
 
 from gitferry.apiserver import errors, selectors
 from gitferry.apiserver.controllers import meta, runtime
-from gitferry.apiserver.registry import WriteOptions
 from gitferry.apiserver.store import Event
+from gitferry.apiserver.writes import WriteOptions
 
 Obj = dict[str, Any]
 DELAY = 0.5  # seconds before a load balancer gets its address

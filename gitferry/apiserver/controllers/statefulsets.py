@@ -15,8 +15,8 @@ from typing import Any
 
 from gitferry.apiserver import errors
 from gitferry.apiserver.controllers import meta, replicasets, revisions, runtime
-from gitferry.apiserver.registry import WriteOptions
 from gitferry.apiserver.store import Entry, Event
+from gitferry.apiserver.writes import WriteOptions
 
 Obj = dict[str, Any]
 POD_NAME = "statefulset.kubernetes.io/pod-name"

@@ -13,9 +13,11 @@ import pytest
 from gitferry._kit.clock import FakeClock
 from gitferry.apiserver import controllers
 from gitferry.apiserver.catalog import Catalog
-from gitferry.apiserver.registry import DeleteOptions, Registry, WriteOptions
+from gitferry.apiserver.deleting import DeleteOptions
+from gitferry.apiserver.registry import Registry
 from gitferry.apiserver.storage import Storage
 from gitferry.apiserver.store import Store
+from gitferry.apiserver.writes import WriteOptions
 
 Obj = dict[str, Any]
 RESOURCES = {
