@@ -24,15 +24,12 @@ import os
 import shutil
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import orjson
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gitferry.testing.cluster import RunningCluster, find_kubectl, start_cluster
 

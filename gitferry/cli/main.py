@@ -1,21 +1,29 @@
 """The `gitferry` command: the root click group and the error boundary of every command.
 
-Subcommands live in one module per noun (`cluster_cmd`, ...) and are registered here. User
-errors (bad input, unreachable clusters, taken ports) are printed as one line on stderr with a
-non-zero exit; only bugs show a traceback.
+Subcommands live in one module per noun (`cluster_cmd`, `render_cmd`, ...) and are registered
+here. User errors (bad input, unreachable clusters, taken ports) are printed as one line on
+stderr with a non-zero exit; only bugs show a traceback. Engine log lines stay quiet unless
+`-v` is given, so a failing command prints its one error line and nothing else.
 """
 
 from __future__ import annotations
 
+import logging
+
 import click
 
-from gitferry.cli import cluster_cmd
+from gitferry.cli import cluster_cmd, diff_cmd, render_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="Show engine log lines (-vv for debug).")
 @click.version_option(package_name="gitferry")
-def main() -> None:
+def main(verbose: int) -> None:
     """gitferry: GitOps continuous delivery that reads Argo CD's resources unchanged."""
+    level = {0: logging.ERROR, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
 main.add_command(cluster_cmd.cluster)
+main.add_command(render_cmd.render)
+main.add_command(diff_cmd.diff)
