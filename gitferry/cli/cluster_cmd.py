@@ -1,17 +1,28 @@
-"""`gitferry cluster ...`: run an embedded Kubernetes-compatible cluster.
+"""`gitferry cluster ...`: run an embedded Kubernetes-compatible cluster, and register
+destination clusters with the control plane.
 
 `cluster serve` starts one embedded cluster (SQLite-backed API server plus simulated
 controllers) and writes a kubeconfig for it, so kubectl and any client can use it at once.
+`cluster add` writes an Argo CD cluster Secret for a kubeconfig context; `cluster list` shows
+the registered destinations.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from gitferry.apiserver import server
+from gitferry.cli import common, config
+from gitferry.cluster import connect
+from gitferry.cluster.client import KubeClient
+from gitferry.controller import clusters as registry
+from gitferry.model.application import IN_CLUSTER
+from gitferry.model.errors import InputError
 
 
 @click.group()
@@ -87,3 +98,86 @@ def serve(
         sys.exit(1)
     except KeyboardInterrupt:
         pass
+
+
+def _labels(pairs: tuple[str, ...]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"--label {pair!r}: expected key=value")
+        labels[key] = value
+    return labels
+
+
+@cluster.command("add")
+@click.argument("name")
+@click.option(
+    "--kubeconfig",
+    "source_kubeconfig",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Kubeconfig holding the cluster to add.",
+)
+@click.option("--context", "source_context", help="Its context (default: current-context).")
+@click.option("--label", "labels", multiple=True, metavar="KEY=VALUE", help="Cluster label.")
+@common.handle_errors()
+@config.platform_options(prefix="management-")
+def add(
+    platform: config.Platform,
+    name: str,
+    source_kubeconfig: Path,
+    source_context: str | None,
+    labels: tuple[str, ...],
+) -> None:
+    """Register a destination cluster with the control plane (the management cluster comes
+    from --config/$GITFERRY_CONFIG or the management options)."""
+    secret = connect.cluster_secret(
+        name,
+        source_kubeconfig,
+        source_context,
+        namespace=platform.namespace,
+        labels=_labels(labels),
+    )
+
+    async def run() -> None:
+        async with KubeClient(platform.management()) as client:
+            await client.apply(secret, manager="gitferry-cli", force=True)
+
+    common.run(run())
+    click.echo(f"cluster {name} ({secret['stringData']['server']}) added")
+
+
+@cluster.command("list")
+@click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table")
+@common.handle_errors()
+@config.platform_options()
+def list_(platform: config.Platform, output: str) -> None:
+    """The registered destination clusters."""
+
+    async def run() -> list[dict[str, Any]]:
+        async with KubeClient(platform.management()) as client:
+            items, _ = await client.list("v1", "Secret", platform.namespace)
+        rows = [{"name": registry.IN_CLUSTER_NAME, "server": IN_CLUSTER, "labels": {}}]
+        for secret in items:
+            if registry.is_cluster_secret(secret):
+                labels = dict((secret.get("metadata") or {}).get("labels") or {})
+                labels.pop(registry.CLUSTER_SECRET_LABEL, None)
+                rows.append(
+                    {
+                        "name": registry.secret_field(secret, "name"),
+                        "server": registry.secret_field(secret, "server"),
+                        "labels": labels,
+                    }
+                )
+        return rows
+
+    rows = common.run(run())
+    if output == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(r["name"]) for r in rows) + 2
+    click.echo(f"{'NAME':<{width}}SERVER")
+    for row in rows:
+        labels = ",".join(f"{k}={v}" for k, v in sorted(row["labels"].items()))
+        click.echo(f"{row['name']:<{width}}{row['server']}" + (f"  {labels}" if labels else ""))

@@ -12,7 +12,7 @@ import logging
 
 import click
 
-from gitferry.cli import cluster_cmd, diff_cmd, render_cmd
+from gitferry.cli import cluster_cmd, controller_cmd, diff_cmd, install_cmd, render_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,3 +27,5 @@ def main(verbose: int) -> None:
 main.add_command(cluster_cmd.cluster)
 main.add_command(render_cmd.render)
 main.add_command(diff_cmd.diff)
+main.add_command(install_cmd.install)
+main.add_command(controller_cmd.controller)

@@ -124,3 +124,87 @@ def _secret_fields(secret: dict[str, Any]) -> dict[str, str]:
             continue
     fields.update({k: str(v) for k, v in (secret.get("stringData") or {}).items()})
     return fields
+
+
+def cluster_secret(
+    name: str,
+    kubeconfig: Path,
+    context: str | None,
+    *,
+    namespace: str,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An Argo CD cluster Secret for the cluster of a kubeconfig context: its server, bearer
+    token or client certificate, and CA. Exec plugins cannot be stored and are refused."""
+    try:
+        data = yaml.safe_load(kubeconfig.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise InputError(f"{kubeconfig}: cannot read the kubeconfig: {err}") from err
+    contexts = {c.get("name"): c.get("context") or {} for c in data.get("contexts") or ()}
+    context = context or data.get("current-context")
+    if context not in contexts:
+        raise InputError(f"{kubeconfig}: context {context!r} not found; pass --context")
+    chosen = contexts[context]
+    cluster = next(
+        (
+            c.get("cluster") or {}
+            for c in data.get("clusters") or ()
+            if c.get("name") == chosen.get("cluster")
+        ),
+        {},
+    )
+    user = next(
+        (
+            u.get("user") or {}
+            for u in data.get("users") or ()
+            if u.get("name") == chosen.get("user")
+        ),
+        {},
+    )
+    _check_user(user, f"{kubeconfig} user {chosen.get('user')}", allow_exec=False)
+    server = str(cluster.get("server") or "").rstrip("/")
+    if not server:
+        raise InputError(f"{kubeconfig}: context {context!r} has no server")
+    tls: dict[str, Any] = {"insecure": bool(cluster.get("insecure-skip-tls-verify"))}
+    ca = _file_or_data(cluster, "certificate-authority", kubeconfig)
+    if ca:
+        tls["caData"] = ca
+    cert = _file_or_data(user, "client-certificate", kubeconfig)
+    key = _file_or_data(user, "client-key", kubeconfig)
+    if cert and key:
+        tls["certData"], tls["keyData"] = cert, key
+    config: dict[str, Any] = {"tlsClientConfig": tls}
+    token = user.get("token") or (
+        Path(user["tokenFile"]).read_text().strip() if user.get("tokenFile") else ""
+    )
+    if token:
+        config["bearerToken"] = token
+    if not token and not (cert and key):
+        raise InputError(
+            f"{kubeconfig}: context {context!r} has neither a token nor a client certificate"
+        )
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": f"cluster-{name}",
+            "namespace": namespace,
+            "labels": {**(labels or {}), "argocd.argoproj.io/secret-type": "cluster"},
+        },
+        "stringData": {"name": name, "server": server, "config": json.dumps(config)},
+    }
+
+
+def _file_or_data(section: dict[str, Any], key: str, kubeconfig: Path) -> str:
+    """A kubeconfig certificate field as base64 data (inline `-data`, or read from a file)."""
+    if section.get(f"{key}-data"):
+        return str(section[f"{key}-data"])
+    path = section.get(key)
+    if not path:
+        return ""
+    file = Path(path) if Path(path).is_absolute() else kubeconfig.parent / path
+    try:
+        return base64.b64encode(file.read_bytes()).decode()
+    except OSError as err:
+        raise InputError(f"{kubeconfig}: cannot read {key} {file}: {err.strerror}") from err
