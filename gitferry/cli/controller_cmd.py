@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 
 from gitferry.cli import common, config
-from gitferry.controller.appcontroller import AppController, ControllerOptions
 
 
 @click.command("controller")
@@ -36,6 +35,8 @@ def controller(
     wave_delay: float,
 ) -> None:
     """Run the application controller."""
+    from gitferry.controller.appcontroller import AppController, ControllerOptions
+
     logging.getLogger("gitferry").setLevel(
         min(logging.getLogger().level, logging.WARNING) or logging.WARNING
     )
