@@ -12,7 +12,15 @@ import logging
 
 import click
 
-from gitferry.cli import cluster_cmd, controller_cmd, diff_cmd, install_cmd, render_cmd
+from gitferry.cli import (
+    app_cmd,
+    cluster_cmd,
+    controller_cmd,
+    diff_cmd,
+    health_cmd,
+    install_cmd,
+    render_cmd,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,8 +32,10 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+main.add_command(app_cmd.app)
 main.add_command(cluster_cmd.cluster)
 main.add_command(render_cmd.render)
 main.add_command(diff_cmd.diff)
 main.add_command(install_cmd.install)
 main.add_command(controller_cmd.controller)
+main.add_command(health_cmd.health)

@@ -77,7 +77,9 @@ def after_failure(state: dict[str, Any], retry: dict[str, Any] | None, now: dt.d
 
 def waiting_to_retry(state: dict[str, Any] | None) -> bool:
     """An operation that failed and waits for its next attempt."""
-    return bool(state) and state.get("phase") == "Running" and bool(state.get("finishedAt"))
+    if not state:
+        return False
+    return state.get("phase") == "Running" and bool(state.get("finishedAt"))
 
 
 def append_history(

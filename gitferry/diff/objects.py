@@ -10,12 +10,10 @@ Pure; called by the CLI's `diff` and `app diff` and by the controller's comparis
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
+from gitferry.diff.compare import unified_diff
 from gitferry.diff.normalize import strip_server_fields
 
 
@@ -30,26 +28,10 @@ class ObjectDiff:
     text: str
 
 
-def _yaml(obj: dict[str, Any] | None) -> list[str]:
-    if obj is None:
-        return []
-    dumped: str = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, width=10_000)
-    return dumped.splitlines(keepends=True)
-
-
 def compare(key: str, live: dict[str, Any] | None, target: dict[str, Any] | None) -> ObjectDiff:
     """The difference between `live` (None: missing) and `target` (None: to be deleted)."""
     live_view = strip_server_fields(live) if live is not None else None
     target_view = strip_server_fields(target) if target is not None else None
     modified = live_view != target_view
-    text = ""
-    if modified:
-        text = "".join(
-            difflib.unified_diff(
-                _yaml(live_view),
-                _yaml(target_view),
-                fromfile=f"live/{key}",
-                tofile=f"target/{key}",
-            )
-        )
+    text = unified_diff(key, live_view, target_view) if modified else ""
     return ObjectDiff(key, live, target, modified, text)
