@@ -21,8 +21,8 @@ from gitferry.cli import common, offline
 from gitferry.cluster import connect
 from gitferry.cluster.client import ApiStatusError, KubeClient, object_ref
 from gitferry.diff import objects as objdiff
+from gitferry.model.keys import TRACKING_ID_ANNOTATION, parse_tracking_id
 from gitferry.render.options import RenderOptions
-from gitferry.render.tracking import TRACKING_ID_ANNOTATION, parse_tracking_id
 
 # The field manager a sync applies with (Argo CD's, so ownership carries over between them).
 FIELD_MANAGER = "argocd-controller"

@@ -27,10 +27,10 @@ from typing import Any
 from gitferry.cluster.client import ApiStatusError, KubeClient
 from gitferry.cluster.discovery import ResourceInfo
 from gitferry.model.errors import ClusterError
+from gitferry.model.keys import TRACKING_ID_ANNOTATION
 
 log = logging.getLogger(__name__)
 
-TRACKING_ANNOTATION = "argocd.argoproj.io/tracking-id"
 EXCLUDED = frozenset(
     {
         ("", "Event"),
@@ -54,7 +54,7 @@ def key_of(obj: dict[str, Any]) -> Key:
 def instance_of(obj: dict[str, Any], label_key: str) -> str | None:
     """The application instance that tracks `obj` (annotation first, then label)."""
     meta = obj.get("metadata") or {}
-    tracking = (meta.get("annotations") or {}).get(TRACKING_ANNOTATION)
+    tracking = (meta.get("annotations") or {}).get(TRACKING_ID_ANNOTATION)
     if tracking:
         app, _, _ = tracking.partition(":")
         return app or None

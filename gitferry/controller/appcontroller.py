@@ -28,7 +28,10 @@ from gitferry.controller import reconcile
 from gitferry.controller.clusters import Clusters, is_cluster_secret
 from gitferry.controller.queue import WorkQueue
 from gitferry.controller.settings import Settings
+from gitferry.diff.jqpaths import JqRunner
+from gitferry.diff.settings import CompareSettings
 from gitferry.model.application import IN_CLUSTER
+from gitferry.model.errors import GitFerryError
 from gitferry.render.renderer import Renderer
 from gitferry.source import credentials
 from gitferry.source.repositories import Repositories
@@ -83,6 +86,8 @@ class AppController:
             self.options.cache_dir / "repos", credentials=self._credentials, clock=self.clock
         )
         self.renderer = Renderer()
+        self.compare_settings = CompareSettings()
+        self.jq = JqRunner()
         self.queue = WorkQueue()
         self._workers: list[asyncio.Task[None]] = []
         self._started = asyncio.Event()
@@ -122,6 +127,7 @@ class AppController:
         await self.cache.stop()
         await self.client.close()
         self.renderer.close()
+        self.jq.close()
 
     # -- inputs --------------------------------------------------------------------------
 
@@ -146,6 +152,11 @@ class AppController:
     def _reload_settings(self) -> None:
         configmap = self.cache.get(("", "ConfigMap", self.options.namespace, "argocd-cm"))
         self.settings = Settings.from_configmap(configmap)
+        try:
+            self.compare_settings = CompareSettings.from_configmap(self.settings.data)
+        except GitFerryError as err:
+            # Keep the previous valid customisations; report the bad key.
+            log.warning("%s", err)
 
     def _reload_secrets(self) -> None:
         secrets = [

@@ -8,59 +8,31 @@ renderer. The controller's live-object pairing reads the same ids with `parse_tr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from gitferry.model.errors import RenderError
+from gitferry.model.keys import (
+    DEFAULT_LABEL_KEY,
+    INSTALLATION_ID_ANNOTATION,
+    TRACKING_ID_ANNOTATION,
+    TrackingId,
+    TrackingMethod,
+    parse_tracking_id,
+)
 
-TRACKING_ID_ANNOTATION = "argocd.argoproj.io/tracking-id"
-INSTALLATION_ID_ANNOTATION = "argocd.argoproj.io/installation-id"
-DEFAULT_LABEL_KEY = "app.kubernetes.io/instance"
+__all__ = [
+    "DEFAULT_LABEL_KEY",
+    "INSTALLATION_ID_ANNOTATION",
+    "TRACKING_ID_ANNOTATION",
+    "TrackingId",
+    "TrackingMethod",
+    "add_tracking",
+    "parse_tracking_id",
+    "tracking_id",
+]
+
 LABEL_MAX_LENGTH = 63
 _OK_END = re.compile(r"[a-zA-Z0-9]$")
-
-
-class TrackingMethod(StrEnum):
-    """argocd-cm `application.resourceTrackingMethod`."""
-
-    ANNOTATION = "annotation"
-    LABEL = "label"
-    ANNOTATION_AND_LABEL = "annotation+label"
-
-    @classmethod
-    def parse(cls, value: str) -> TrackingMethod:
-        """Unset or unknown values mean `annotation`, as in Argo CD 3."""
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.ANNOTATION
-
-
-@dataclass(frozen=True)
-class TrackingId:
-    """`<app>:<group>/<kind>:<namespace>/<name>`."""
-
-    app: str
-    group: str
-    kind: str
-    namespace: str
-    name: str
-
-    def __str__(self) -> str:
-        return f"{self.app}:{self.group}/{self.kind}:{self.namespace}/{self.name}"
-
-
-def parse_tracking_id(value: str) -> TrackingId | None:
-    """The parts of a tracking id, or None when the value is not one (not tracked)."""
-    parts = value.split(":", 2)
-    if len(parts) != 3:
-        return None
-    group_kind = parts[1].split("/")
-    ns_name = parts[2].split("/")
-    if len(group_kind) != 2 or len(ns_name) != 2:
-        return None
-    return TrackingId(parts[0], group_kind[0], group_kind[1], ns_name[0], ns_name[1])
 
 
 def group_of(manifest: dict[str, Any]) -> str:
