@@ -5,7 +5,8 @@ The commands write what Argo CD's API server writes and the controller reacts to
 `operation` starts a sync or rollback, the `argocd.argoproj.io/refresh` annotation asks for a
 refresh, `operationState.phase: Terminating` stops an operation, finalizers decide whether a
 deletion cascades. Verbs live in `app_read` (list, get, history), `app_sync` (sync, rollback,
-wait, terminate-op) and `app_write` (create, set, delete); this module only groups them.
+wait, terminate-op), `app_write` (create, set, delete) and `app_diff`; this module only
+groups them.
 Registered on the root command by `main`.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import click
 
-from gitferry.cli import app_read, app_sync, app_write
+from gitferry.cli import app_diff, app_read, app_sync, app_write
 
 
 @click.group("app")
@@ -25,6 +26,7 @@ for _command in (
     app_read.list_,
     app_read.get,
     app_read.history,
+    app_diff.diff,
     app_write.create,
     app_write.set_,
     app_write.delete,

@@ -78,7 +78,7 @@ def diff(
         kubeconfig or default_kubeconfig(), context, allow_exec=allow_exec_plugins
     )
     differences = common.run(
-        _differences(
+        compute(
             app,
             target,
             cache_dir or common.cache_dir(),
@@ -86,6 +86,11 @@ def diff(
             offline.repository_secrets(repo_secrets),
         )
     )
+    show(differences)
+
+
+def show(differences: list[objdiff.ObjectDiff]) -> None:
+    """Print the diffs (coloured on a terminal) and exit as `kubectl diff` does."""
     color = sys.stdout.isatty()
     for difference in differences:
         for line in difference.text.splitlines():
@@ -105,13 +110,16 @@ def _colour(line: str) -> str:
     return line
 
 
-async def _differences(
+async def compute(
     app_obj: dict[str, Any],
     target: connect.ClusterTarget,
     cache_dir: Path,
     locals_: dict[str, Path],
     secrets: list[dict[str, Any]],
+    *,
+    control_namespace: str = "argocd",
 ) -> list[objdiff.ObjectDiff]:
+    """The objects a sync of `app_obj` would change on the cluster `target`."""
     async with KubeClient(target) as client:
         discovery = await client.discovery()
 
@@ -135,7 +143,7 @@ async def _differences(
             result = objdiff.compare(key, live, predicted)
             if result.modified:
                 found.append(result)
-        instance = rendered.app.instance_name("argocd")
+        instance = rendered.app.instance_name(control_namespace)
         for live in await _tracked(client, instance):
             key = object_ref(live)
             if key not in desired_keys:

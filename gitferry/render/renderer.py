@@ -40,7 +40,13 @@ from gitferry.render import (
     workers,
 )
 from gitferry.render.detect import SourceType
-from gitferry.render.options import RenderOptions, RenderResult, SourceProvider, SourceRender
+from gitferry.render.options import (
+    RenderCondition,
+    RenderOptions,
+    RenderResult,
+    SourceProvider,
+    SourceRender,
+)
 
 # Only content-addressed revisions are cached: a provider may serve a plain working
 # directory under a symbolic revision whose content changes.
@@ -95,7 +101,8 @@ class Renderer:
         problems = app.spec_problems()
         if problems:
             raise InvalidSpecError(f"app {app.name}: {'; '.join(problems)}")
-        revisions = await self._resolve_all(app, provider)
+        stale: list[RenderCondition] = []
+        revisions = await self._resolve_all(app, provider, stale)
         indexes = [i for i, s in enumerate(app.sources) if not s.is_ref_only]
         renders = await asyncio.gather(
             *(self._render_wrapped(app, i, provider, options, revisions) for i in indexes)
@@ -126,7 +133,7 @@ class Renderer:
             source_types=[
                 by_index[i].source_type if i in by_index else "" for i in range(len(app.sources))
             ],
-            warnings=[w for r in renders for w in r.warnings] + warnings,
+            warnings=stale + [w for r in renders for w in r.warnings] + warnings,
         )
 
     async def render_source(
@@ -181,11 +188,28 @@ class Renderer:
             where = f"app {app.name}: " + (f"sources[{index}]: " if app.multi_source else "")
             raise type(err)(f"{where}{err}") from err
 
-    async def _resolve_all(self, app: Application, provider: SourceProvider) -> list[str]:
+    async def _resolve_all(
+        self,
+        app: Application,
+        provider: SourceProvider,
+        stale: list[RenderCondition] | None = None,
+    ) -> list[str]:
+        """The revision of every source; `stale` collects a ComparisonError for each repository
+        that could not be reached (its last known commit is used)."""
+
         async def one(source: ApplicationSource) -> str:
             if source.is_helm_chart:
                 return source.target_revision
-            return (await provider.resolve(source.repo_url, source.revision)).sha
+            resolved = await provider.resolve(source.repo_url, source.revision)
+            if resolved.from_cache and stale is not None:
+                why = getattr(resolved, "warning", "") or "unreachable"
+                stale.append(
+                    RenderCondition(
+                        "ComparisonError",
+                        f"{why}; comparing with the last known commit {resolved.sha[:7]}",
+                    )
+                )
+            return resolved.sha
 
         return list(await asyncio.gather(*(one(s) for s in app.sources)))
 

@@ -79,3 +79,162 @@ def test_sync_waves_and_hooks_reach_the_cluster_in_argo_cds_order(
         for resource, obj in writes
     ]
     assert [entry for entry in observed if entry in expected] == expected, writes
+
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web, labels: {{app: web}}}}
+spec:
+  replicas: 1
+  progressDeadlineSeconds: 3
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata:
+      labels: {{app: web}}
+      annotations: {{sim.gitferry.io/behavior: "{behavior}"}}
+    spec:
+      containers: [{{name: web, image: "nginx:{tag}"}}]
+"""
+
+
+def web_repo(tmp_path: Any, behavior: str = "none", tag: str = "1.27") -> GitRepo:
+    repo = GitRepo.create(tmp_path / "web")
+    repo.commit({"app/deploy.yaml": DEPLOYMENT.format(behavior=behavior, tag=tag)})
+    return repo
+
+
+def health(obj: dict[str, Any]) -> str:
+    return str(((obj.get("status") or {}).get("health") or {}).get("status"))
+
+
+def sync(obj: dict[str, Any]) -> str:
+    return str(((obj.get("status") or {}).get("sync") or {}).get("status"))
+
+
+def gitferry(apps: Apps, *args: str) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "gitferry", *args, "--kubeconfig", str(apps.cluster.kubeconfig)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_drift_is_healed_with_self_heal(apps: Apps, tmp_path: Any) -> None:
+    repo = web_repo(tmp_path)
+    name = unique("heal")
+    apps.create(application(name, repo.url, "app", name, automated=AUTO))
+    apps.wait_synced_healthy(name)
+    apps.cluster.kubectl("scale", "deploy/web", "-n", name, "--replicas=3")
+    apps.wait(
+        name,
+        lambda o: (
+            sync(o) == "Synced"
+            and apps.cluster.kubectl(
+                "get", "deploy/web", "-n", name, "-o", "jsonpath={.spec.replicas}"
+            ).stdout
+            == "1"
+        ),
+        what="drift healed",
+    )
+
+
+def test_drift_without_self_heal_stays_out_of_sync_and_app_diff_shows_it(
+    apps: Apps, tmp_path: Any
+) -> None:
+    repo = web_repo(tmp_path)
+    name = unique("drift")
+    apps.create(application(name, repo.url, "app", name, automated={"prune": True}))
+    apps.wait_synced_healthy(name)
+    apps.cluster.kubectl("scale", "deploy/web", "-n", name, "--replicas=3")
+    apps.wait(name, lambda o: sync(o) == "OutOfSync", what="OutOfSync after drift")
+    diff = gitferry(apps, "app", "diff", name)
+    assert diff.returncode == 1, diff.stderr
+    assert "-  replicas: 3" in diff.stdout and "+  replicas: 1" in diff.stdout
+    obj = apps.get(name)
+    assert obj["status"]["operationState"]["phase"] == "Succeeded"
+    assert len(obj["status"]["history"]) == 1, "no new sync without self-heal"
+
+
+def test_a_crash_looping_commit_degrades_and_rollback_restores(apps: Apps, tmp_path: Any) -> None:
+    repo = web_repo(tmp_path)
+    name = unique("rollback")
+    apps.create(application(name, repo.url, "app", name))
+    result = gitferry(apps, "app", "sync", name, "--timeout", "60")
+    assert result.returncode == 0, result.stdout + result.stderr
+    apps.wait_synced_healthy(name)
+    repo.commit({"app/deploy.yaml": DEPLOYMENT.format(behavior="crashloop", tag="1.28")})
+    apps.cluster.kubectl(
+        "annotate", "application", name, "-n", "argocd", "argocd.argoproj.io/refresh=normal"
+    )
+    apps.wait(name, lambda o: sync(o) == "OutOfSync", what="new commit seen")
+    result = gitferry(apps, "app", "sync", name, "--timeout", "60")
+    assert result.returncode == 0, result.stdout + result.stderr
+    apps.wait(name, lambda o: health(o) == "Degraded", timeout=60, what="Degraded")
+    result = gitferry(apps, "app", "rollback", name, "0", "--timeout", "60")
+    assert result.returncode == 0, result.stdout + result.stderr
+    obj = apps.wait(name, lambda o: health(o) == "Healthy", timeout=60, what="Healthy again")
+    history = obj["status"]["history"]
+    assert [h["id"] for h in history] == [0, 1, 2]
+    assert history[2]["revision"] == history[0]["revision"]
+    image = apps.cluster.kubectl(
+        "get", "deploy/web", "-n", name, "-o", "jsonpath={.spec.template.spec.containers[0].image}"
+    ).stdout
+    assert image == "nginx:1.27"
+
+
+def test_an_unreachable_repository_is_a_condition_and_live_state_stays(
+    apps: Apps, tmp_path: Any
+) -> None:
+    repo = web_repo(tmp_path)
+    name = unique("unreach")
+    apps.create(application(name, repo.url, "app", name, automated=AUTO))
+    apps.wait_synced_healthy(name)
+    hidden = repo.delete_remote()
+    apps.cluster.kubectl(
+        "annotate", "application", name, "-n", "argocd", "argocd.argoproj.io/refresh=normal"
+    )
+
+    def flagged(obj: dict[str, Any]) -> bool:
+        return any(
+            c["type"] == "ComparisonError"
+            for c in (obj.get("status") or {}).get("conditions") or ()
+        )
+
+    obj = apps.wait(name, flagged, what="ComparisonError")
+    message = next(
+        c["message"] for c in obj["status"]["conditions"] if c["type"] == "ComparisonError"
+    )
+    assert "last known commit" in message
+    assert apps.cluster.kubectl("get", "deploy/web", "-n", name).returncode == 0
+    hidden.rename(repo.remote)
+    apps.cluster.kubectl(
+        "annotate",
+        "--overwrite",
+        "application",
+        name,
+        "-n",
+        "argocd",
+        "argocd.argoproj.io/refresh=normal",
+    )
+    apps.wait(name, lambda o: not flagged(o) and sync(o) == "Synced", what="recovery")
+
+
+@pytest.mark.parametrize("finalizer", [True, False], ids=["cascade", "no-cascade"])
+def test_deletion_with_and_without_the_resources_finalizer(
+    apps: Apps, tmp_path: Any, finalizer: bool
+) -> None:
+    repo = web_repo(tmp_path)
+    name = unique("delete")
+    apps.create(application(name, repo.url, "app", name, automated=AUTO, finalizer=finalizer))
+    apps.wait_synced_healthy(name)
+    apps.cluster.kubectl("delete", "application", name, "-n", "argocd", "--timeout=60s")
+    remaining = apps.cluster.kubectl("get", "deploy/web", "-n", name, check=False)
+    if finalizer:
+        assert remaining.returncode == 1 and "NotFound" in remaining.stderr
+    else:
+        assert remaining.returncode == 0, "without the finalizer live resources stay"
