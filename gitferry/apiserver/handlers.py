@@ -69,7 +69,8 @@ def list_(registry: Registry, request: Request, route: Route) -> Response:
     for entry in entries:
         if (label is None or label(entry.obj)) and (field is None or field(entry.obj)):
             if limit and len(matched) == limit:
-                next_key = _key(entry)
+                if next_key is None:
+                    next_key = _key(entry)  # the next page starts here
                 remaining += 1
                 continue
             matched.append(entry)

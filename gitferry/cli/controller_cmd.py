@@ -17,7 +17,7 @@ from gitferry.cli import common, config
 
 
 @click.command("controller")
-@click.option("--workers", default=8, show_default=True, help="Applications processed at once.")
+@click.option("--workers", default=32, show_default=True, help="Applications processed at once.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Repository cache.")
 @click.option(
     "--reconciliation-timeout",

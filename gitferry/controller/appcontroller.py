@@ -49,7 +49,7 @@ class ControllerOptions:
     # The control-plane namespace: Applications, projects and settings live here.
     namespace: str = "argocd"
     # Applications processed at once.
-    workers: int = 8
+    workers: int = 32
     # Where repository mirrors and snapshots are kept.
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "gitferry")
     # Delay between sync waves (Argo CD's ARGOCD_SYNC_WAVE_DELAY).

@@ -213,3 +213,25 @@ def test_missing_namespace_and_missing_token(api: httpx.Client, cluster: Running
     anonymous = httpx.get(f"{cluster.url}/api/v1/namespaces", verify=cluster.ssl_context())
     assert anonymous.status_code == 401
     assert anonymous.json()["reason"] == "Unauthorized"
+
+
+def test_list_pages_with_limit_and_continue_return_every_object(
+    api: httpx.Client, namespace: str
+) -> None:
+    url = f"/api/v1/namespaces/{namespace}/configmaps"
+    for i in range(7):
+        api.post(url, json=_cm(f"page-{i}")).raise_for_status()
+    everything = [i["metadata"]["name"] for i in api.get(url).json()["items"]]
+    names: list[str] = []
+    token = ""
+    pages = 0
+    while True:
+        page = api.get(url, params={"limit": 3, **({"continue": token} if token else {})}).json()
+        names += [item["metadata"]["name"] for item in page["items"]]
+        pages += 1
+        token = page["metadata"].get("continue", "")
+        if not token:
+            break
+        assert page["metadata"]["remainingItemCount"] == len(everything) - len(names)
+    assert names == everything and pages == -(-len(everything) // 3)
+    assert {f"page-{i}" for i in range(7)} <= set(names)
