@@ -180,7 +180,10 @@ async def baseline(cluster: RunningCluster, files: dict[str, str], count: int) -
 async def run(kind: str, count: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix=f"gitferry-{kind}-"))
     cluster = start_cluster(workdir, "bench", speed=0.0)
-    controller = Controller(cluster, workdir / "controller")
+    # The controller's defaults: 120 s (plus jitter) between periodic refreshes, 2 s waves.
+    controller = Controller(
+        cluster, workdir / "controller", reconciliation_timeout=None, wave_delay=2.0
+    )
     (workdir / "controller").mkdir()
     try:
         make = cnoe_files if kind == "cnoe" else flux_files

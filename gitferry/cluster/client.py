@@ -17,12 +17,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx2 as httpx
-from lightkube.config.client_adapter import AsyncClient as _http_client
-from lightkube.config.client_adapter import ConnectionParams
-
 from gitferry.cluster.connect import ClusterTarget
 from gitferry.cluster.discovery import Discovery, ResourceInfo, load_discovery
+from gitferry.cluster.transport import Response, Transport, TransportError
 from gitferry.model.errors import ClusterError, ClusterUnreachableError
 
 APPLY = "application/apply-patch+yaml"
@@ -61,11 +58,11 @@ class KubeClient:
 
     def __init__(self, target: ClusterTarget, *, timeout: float = 30.0) -> None:
         self.target = target
-        self._http = _http_client(target.config, ConnectionParams(timeout=httpx.Timeout(timeout)))
+        self._http = Transport(target.config, timeout=timeout)
         self._discovery: Discovery | None = None
 
     async def close(self) -> None:
-        await self._http.aclose()
+        await self._http.close()
 
     async def __aenter__(self) -> KubeClient:
         return self
@@ -107,16 +104,15 @@ class KubeClient:
         subject: str = "",
     ) -> Any:
         url = path + ("?" + urlencode(params) if params else "")
-        headers = {"Content-Type": content_type, "Accept": "application/json"}
         try:
-            response = await self._http.request(method, url, content=body, headers=headers)
-        except httpx.HTTPError as err:
+            response = await self._http.request(method, url, body, content_type)
+        except TransportError as err:
             raise ClusterUnreachableError(
-                f"cluster {self.target.name} ({self.target.server}): {err or type(err).__name__}"
+                f"cluster {self.target.name} ({self.target.server}): {err}"
             ) from err
-        if response.status_code >= 400:
+        if response.status >= 400:
             raise _status_error(response, subject or path)
-        return response.json() if response.content else None
+        return json.loads(response.body) if response.body else None
 
     async def _get_json(self, path: str) -> Any:
         return await self._request("GET", path)
@@ -292,34 +288,35 @@ class KubeClient:
             params["resourceVersion"] = resource_version
         url = info.path(namespace) + "?" + urlencode(params)
         try:
-            async with self._http.stream(
-                "GET", url, timeout=httpx.Timeout(None, connect=10)
-            ) as response:
-                if response.status_code >= 400:
-                    await response.aread()
-                    raise _status_error(response, f"{kind} watch")
-                async for line in response.aiter_lines():
-                    if line.strip():
-                        event = json.loads(line)
-                        yield event["type"], event["object"]
-        except httpx.HTTPError as err:
+            async with self._http.stream(url, read_timeout=timeout_seconds + 30) as (
+                status,
+                lines,
+            ):
+                if status >= 400:
+                    body = b"".join([line async for line in lines])
+                    raise _status_error(Response(status, body), f"{kind} watch")
+                async for line in lines:
+                    event = json.loads(line)
+                    yield event["type"], event["object"]
+        except (TransportError, TimeoutError) as err:
             raise ClusterUnreachableError(
                 f"cluster {self.target.name} ({self.target.server}): watch of {kind} "
                 f"ended: {err or type(err).__name__}"
             ) from err
 
 
-def _status_error(response: httpx.Response, subject: str) -> ApiStatusError:
+def _status_error(response: Response, subject: str) -> ApiStatusError:
     try:
-        status = response.json()
+        status = json.loads(response.body)
     except ValueError:
         status = {}
     if not isinstance(status, dict):
         status = {}
-    message = status.get("message") or response.text[:200] or f"HTTP {response.status_code}"
+    text = response.body[:200].decode(errors="replace")
+    message = status.get("message") or text or f"HTTP {response.status}"
     return ApiStatusError(
         f"{subject}: {message}",
-        int(status.get("code") or response.status_code),
+        int(status.get("code") or response.status),
         str(status.get("reason") or ""),
         str(message),
         tuple((status.get("details") or {}).get("causes") or ()),

@@ -63,6 +63,9 @@ class Mirror:
         self.failure: errors.RepositoryUnreachableError | None = None
         self._running: asyncio.Task[None] | None = None
         self._follow_up: asyncio.Task[None] | None = None
+        # Full SHAs of commits known to be in the mirror: objects never leave it (fetches only
+        # add), so asking git again is wasted work on every resolve of a pinned revision.
+        self._commits: set[str] = set()
 
     @property
     def exists(self) -> bool:
@@ -184,10 +187,16 @@ class Mirror:
 
     async def commit_of(self, revision: str) -> str | None:
         """The full SHA of the commit `revision` (a hex SHA, full or abbreviated) names."""
+        if revision in self._commits:
+            return revision
         if not self.exists or not revisions.SHORT_SHA.match(revision):
             return None
         result = await self.run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
-        return result.stdout.decode().strip() if result.ok else None
+        if not result.ok:
+            return None
+        sha = result.stdout.decode().strip()
+        self._commits.add(sha)
+        return sha
 
     async def object_type(self, oid: str) -> str:
         """`commit`, `tag`, `tree` or `blob`; "" when the mirror does not have `oid`."""

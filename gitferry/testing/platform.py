@@ -25,25 +25,29 @@ class Controller:
     cluster: RunningCluster
     workdir: Path
     process: subprocess.Popen[bytes] | None = None
+    # Seconds between periodic refreshes (short for tests; None: the controller's default).
+    reconciliation_timeout: float | None = 3.0
+    wave_delay: float = 0.2
 
     def start(self) -> None:
         log = (self.workdir / "controller.log").open("ab")
+        command = [
+            sys.executable,
+            "-m",
+            "gitferry",
+            "-v",
+            "controller",
+            "--kubeconfig",
+            str(self.cluster.kubeconfig),
+            "--cache-dir",
+            str(self.workdir / "cache"),
+            "--wave-delay",
+            str(self.wave_delay),
+        ]
+        if self.reconciliation_timeout is not None:
+            command += ["--reconciliation-timeout", str(self.reconciliation_timeout)]
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gitferry",
-                "-v",
-                "controller",
-                "--kubeconfig",
-                str(self.cluster.kubeconfig),
-                "--cache-dir",
-                str(self.workdir / "cache"),
-                "--reconciliation-timeout",
-                "3",
-                "--wave-delay",
-                "0.2",
-            ],
+            command,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
