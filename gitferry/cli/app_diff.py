@@ -46,7 +46,7 @@ def diff(
         async with KubeClient(platform.management()) as management:
             app_obj = await app_client.get(management, ref)
             secrets, _ = await management.list("v1", "Secret", platform.namespace)
-        target = _destination(app_obj, secrets, platform)
+        target = destination(app_obj, secrets, platform)
         repo_secrets = [
             s
             for s in secrets
@@ -65,7 +65,7 @@ def diff(
     diff_cmd.show(common.run(run()))
 
 
-def _destination(
+def destination(
     app_obj: dict[str, Any], secrets: list[dict[str, Any]], platform: config.Platform
 ) -> connect.ClusterTarget:
     destination = Application.parse(app_obj).destination

@@ -18,7 +18,15 @@ from collections.abc import Callable
 
 import click
 
-from gitferry.cli import app_client, app_format, app_operation, app_progress, common, config
+from gitferry.cli import (
+    app_client,
+    app_format,
+    app_operation,
+    app_plan,
+    app_progress,
+    common,
+    config,
+)
 from gitferry.cli.app_client import AppRef, Json
 from gitferry.cluster.client import KubeClient
 from gitferry.model.errors import GitFerryError
@@ -51,7 +59,11 @@ def username() -> str:
 @click.argument("name")
 @click.option("--revision", default="", help="Sync to this revision instead of the target.")
 @click.option("--prune", is_flag=True, help="Allow deleting resources no longer in Git.")
-@click.option("--dry-run", is_flag=True, help="Preview the sync without changing anything.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the ordered plan (phase, wave, kind, namespace/name, action); change nothing.",
+)
 @click.option(
     "--strategy",
     type=click.Choice(["hook", "apply"]),
@@ -111,6 +123,9 @@ def sync(
         retry_backoff_factor=retry_backoff_factor,
         username=username(),
     )
+    if dry_run:
+        app_plan.show(platform, name, request, "json" if output == "json" else "table")
+        return
     _operate(
         platform,
         name,

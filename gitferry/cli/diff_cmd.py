@@ -144,7 +144,7 @@ async def compute(
             if result.modified:
                 found.append(result)
         instance = rendered.app.instance_name(control_namespace)
-        for live in await _tracked(client, instance):
+        for live in await tracked(client, instance):
             key = object_ref(live)
             if key not in desired_keys:
                 found.append(objdiff.compare(key, live, None))
@@ -173,7 +173,7 @@ async def _predict(
     return live, predicted
 
 
-async def _tracked(client: KubeClient, instance: str) -> list[dict[str, Any]]:
+async def tracked(client: KubeClient, instance: str) -> list[dict[str, Any]]:
     """Top-level live objects whose tracking id names this app instance."""
     tracked: list[dict[str, Any]] = []
     for info in (await client.discovery()).listable():

@@ -624,7 +624,6 @@ HOOK: Json = {"hook": {}}
     [
         ((), {"syncStrategy": HOOK}, None),
         (("--prune",), {"prune": True, "syncStrategy": HOOK}, None),
-        (("--dry-run",), {"dryRun": True, "syncStrategy": HOOK}, None),
         (("--revision", "v2"), {"revision": "v2", "syncStrategy": HOOK}, None),
         (("--strategy", "apply"), {"syncStrategy": {"apply": {}}}, None),
         (("--strategy", "apply", "--force"), {"syncStrategy": {"apply": {"force": True}}}, None),
@@ -674,8 +673,8 @@ HOOK: Json = {"hook": {}}
             {"limit": -1, "backoff": {"duration": "1m30s", "factor": 3, "maxDuration": "1h0m0s"}},
         ),
         (
-            ("--prune", "--dry-run", "--revision", "v3", "--strategy", "apply"),
-            {"revision": "v3", "prune": True, "dryRun": True, "syncStrategy": {"apply": {}}},
+            ("--prune", "--revision", "v3", "--strategy", "apply"),
+            {"revision": "v3", "prune": True, "syncStrategy": {"apply": {}}},
             None,
         ),
     ],
@@ -753,10 +752,8 @@ def test_sync_refusals(
     assert "operation" not in apps.get("web")
 
 
-@pytest.mark.parametrize("args", [("--revision", "main"), ("--revision", "v2", "--dry-run")])
-def test_sync_of_an_auto_synced_app_may_name_its_target_or_dry_run(
-    apps: Apps, args: tuple[str, ...]
-) -> None:
+@pytest.mark.parametrize("args", [("--revision", "main")])
+def test_sync_of_an_auto_synced_app_may_name_its_target(apps: Apps, args: tuple[str, ...]) -> None:
     apps.create("web", syncPolicy=AUTO)
     assert apps.run("sync", "web", "--async", *args).exit_code == 0
 

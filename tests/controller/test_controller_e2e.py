@@ -238,3 +238,32 @@ def test_deletion_with_and_without_the_resources_finalizer(
         assert remaining.returncode == 1 and "NotFound" in remaining.stderr
     else:
         assert remaining.returncode == 0, "without the finalizer live resources stay"
+
+
+def test_sync_dry_run_prints_the_plan_in_argo_cds_order_and_changes_nothing(
+    apps: Apps, corpus_repo: GitRepo
+) -> None:
+    name = unique("plan")
+    apps.create(application(name, corpus_repo.url, "sync-waves", name))
+    apps.wait(name, lambda o: sync(o) == "OutOfSync", what="compared")
+    result = gitferry(apps, "app", "sync", name, "--dry-run", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    planned = [
+        (r["phase"], r["wave"], r["kind"], r["name"].split("-presync-")[0], r["action"])
+        for r in json.loads(result.stdout)
+    ]
+    assert planned[0][:3] == ("PreSync", 0, "Namespace")  # CreateNamespace comes first
+    assert [p for p in planned[1:] if p[2] != "Namespace"] == [
+        ("PreSync", 0, "Job", planned[1][3], "run hook"),
+        ("Sync", 0, "Service", "backend", "create"),
+        ("Sync", 0, "ReplicaSet", "backend", "create"),
+        ("Sync", 1, "Job", "maint-page-up", "run hook"),
+        ("Sync", 2, "Service", "frontend", "create"),
+        ("Sync", 2, "ReplicaSet", "frontend", "create"),
+        ("Sync", 3, "Job", "maint-page-down", "run hook"),
+    ]
+    assert planned[1][3].startswith("upgrade-sql-schema")
+    obj = apps.get(name)
+    assert "operation" not in obj and not (obj["status"] or {}).get("operationState")
+    missing = apps.cluster.kubectl("get", "rs", "-n", name, check=False)
+    assert "backend" not in missing.stdout
