@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import click
 
-from gitferry.cli import app_diff, app_read, app_sync, app_write
+from gitferry.cli import app_diff, app_read, app_refresh, app_sync, app_write
 
 
 @click.group("app")
@@ -27,6 +27,7 @@ for _command in (
     app_read.get,
     app_read.history,
     app_diff.diff,
+    app_refresh.refresh,
     app_write.create,
     app_write.set_,
     app_write.delete,

@@ -4,6 +4,7 @@ repositories and Argo CD's example apps (issue 4's acceptance)."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -267,3 +268,65 @@ def test_sync_dry_run_prints_the_plan_in_argo_cds_order_and_changes_nothing(
     assert "operation" not in obj and not (obj["status"] or {}).get("operationState")
     missing = apps.cluster.kubectl("get", "rs", "-n", name, check=False)
     assert "backend" not in missing.stdout
+
+
+def test_app_of_apps_creates_children_and_a_repo_refresh_makes_a_push_live(
+    apps: Apps, tmp_path: Any
+) -> None:
+    repo = GitRepo.create(tmp_path / "platform")
+    child = unique("child")
+    child_app = application(child, "", "web", child, automated=AUTO, finalizer=True)
+    child_app["spec"]["source"]["repoURL"] = repo.url
+    repo.commit(
+        {
+            "apps/child.yaml": json.dumps(child_app),
+            "web/settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"
+            "data: {colour: blue}\n",
+        }
+    )
+    parent = unique("parent")
+    parent_app = application(
+        parent, repo.url, "apps", "argocd", automated=AUTO, finalizer=True, sync_options=[]
+    )
+    apps.create(parent_app)
+    apps.wait_synced_healthy(parent)
+    apps.wait_synced_healthy(child)
+    assert (
+        apps.cluster.kubectl(
+            "get", "cm/settings", "-n", child, "-o", "jsonpath={.data.colour}"
+        ).stdout
+        == "blue"
+    )
+    parent_resources = apps.status(parent)["resources"]
+    assert [(r["kind"], r["name"]) for r in parent_resources] == [("Application", child)]
+    assert "health" not in parent_resources[0], "child apps have no health by default"
+
+    repo.commit(
+        {
+            "web/settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: "
+            "{name: settings}\ndata: {colour: green}\n"
+        }
+    )
+    result = gitferry(apps, "app", "refresh", "--repo", repo.url)
+    assert result.returncode == 0, result.stderr
+    assert f"{child}" in result.stdout and f"{parent}" in result.stdout
+
+    def live_colour(_: dict[str, Any]) -> bool:
+        return (
+            apps.cluster.kubectl(
+                "get", "cm/settings", "-n", child, "-o", "jsonpath={.data.colour}"
+            ).stdout
+            == "green"
+        )
+
+    apps.wait(child, live_colour, timeout=30, what="pushed change live")
+    apps.cluster.kubectl("delete", "application", parent, "-n", "argocd", "--timeout=60s")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if apps.cluster.kubectl("get", "cm/settings", "-n", child, check=False).returncode:
+            break
+        time.sleep(0.3)
+    else:
+        raise AssertionError("deleting the parent did not cascade to the child's resources")
+    gone = apps.cluster.kubectl("get", "application", child, "-n", "argocd", check=False)
+    assert gone.returncode == 1
