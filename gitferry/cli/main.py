@@ -21,6 +21,7 @@ from gitferry.cli import (
     install_cmd,
     render_cmd,
 )
+from gitferry.cli.platform import init_cmd, up_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,3 +40,5 @@ main.add_command(diff_cmd.diff)
 main.add_command(install_cmd.install)
 main.add_command(controller_cmd.controller)
 main.add_command(health_cmd.health)
+main.add_command(up_cmd.up)
+main.add_command(init_cmd.init)
