@@ -19,6 +19,7 @@ from gitferry.cli import (
     diff_cmd,
     health_cmd,
     install_cmd,
+    proj_cmd,
     render_cmd,
 )
 from gitferry.cli.platform import init_cmd, up_cmd
@@ -40,5 +41,6 @@ main.add_command(diff_cmd.diff)
 main.add_command(install_cmd.install)
 main.add_command(controller_cmd.controller)
 main.add_command(health_cmd.health)
+main.add_command(proj_cmd.proj)
 main.add_command(up_cmd.up)
 main.add_command(init_cmd.init)

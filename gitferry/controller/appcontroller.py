@@ -99,7 +99,7 @@ class AppController:
         await self.cache.start()
         self._reload_settings()
         self._reload_secrets()
-        for app in self._applications():
+        for app in self.applications():
             self.queue.add(_key(app))
         self._workers = [
             asyncio.create_task(self._work(), name=f"app worker {i}")
@@ -134,7 +134,7 @@ class AppController:
     def _credentials(self, url: str) -> credentials.Credentials | None:
         return credentials.pick(url, self.repository_secrets)
 
-    def _applications(self) -> list[dict[str, Any]]:
+    def applications(self) -> list[dict[str, Any]]:
         return [
             obj
             for obj in self.cache.objects()
@@ -184,7 +184,7 @@ class AppController:
             if kind == "Application" and _needs_processing(change):
                 self.queue.add(_key(obj))
             elif kind == "AppProject":
-                for app in self._applications():
+                for app in self.applications():
                     if (app.get("spec") or {}).get("project", "default") == obj["metadata"]["name"]:
                         self.queue.add(_key(app))
         elif namespace == self.options.namespace and kind == "Secret" and self._started.is_set():
@@ -209,7 +209,7 @@ class AppController:
             )
 
     def _requeue_all(self) -> None:
-        for app in self._applications():
+        for app in self.applications():
             self.queue.add(_key(app))
 
     async def refresh_repository(self, url: str) -> int:
@@ -218,7 +218,7 @@ class AppController:
         await self.repositories.refresh(url)
         count = 0
         wanted = url.rstrip("/")
-        for app in self._applications():
+        for app in self.applications():
             spec = app.get("spec") or {}
             sources = spec.get("sources") or [spec.get("source") or {}]
             if any(str(s.get("repoURL", "")).rstrip("/") == wanted for s in sources):

@@ -39,6 +39,7 @@ class ClusterEntry:
     labels: dict[str, str]
     target: connect.ClusterTarget | None  # None: the Secret is unusable (see `problem`)
     problem: str = ""
+    project: str = ""  # set: the cluster belongs to this project only
 
 
 def secret_field(secret: dict[str, Any], key: str) -> str:
@@ -90,11 +91,12 @@ class Clusters:
             labels = dict((secret.get("metadata") or {}).get("labels") or {})
             server = secret_field(secret, "server").rstrip("/")
             name = secret_field(secret, "name") or server
+            project = secret_field(secret, "project")
             try:
                 target = connect.from_cluster_secret(secret)
-                entries[server] = ClusterEntry(name, server, labels, target)
+                entries[server] = ClusterEntry(name, server, labels, target, project=project)
             except ClusterError as err:
-                entries[server] = ClusterEntry(name, server, labels, None, str(err))
+                entries[server] = ClusterEntry(name, server, labels, None, str(err), project)
         for server in set(self._entries) - set(entries):
             self._forget(server)
         for server, entry in entries.items():

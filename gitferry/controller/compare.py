@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from gitferry.cluster.cache import LiveCache
+from gitferry.cluster.cache import LiveCache, instance_of
 from gitferry.cluster.client import ApiStatusError, KubeClient
+from gitferry.controller import governance
 from gitferry.controller.clusters import ClusterEntry
 from gitferry.diff import compare as diffing
 from gitferry.diff import ignore, pairing, syncstatus
@@ -61,6 +62,10 @@ class Comparison:
     health: Obj = field(default_factory=lambda: {"status": "Unknown"})
     conditions: list[tuple[str, str]] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
+    project: governance.LoadedProject = field(
+        default_factory=lambda: governance.LoadedProject(None, "not loaded")
+    )
+    is_namespaced: Any = None  # (group, kind) -> bool | None, from the cluster's discovery
 
     def out_of_sync_keys(self) -> frozenset[str]:
         """`group/kind/namespace/name` of the live objects whose diff says modified."""
@@ -97,12 +102,15 @@ async def compare(ctl: AppController, obj: Obj, app: Application) -> Comparison:
     """Compare `app` (already pinned to a revision when an operation runs)."""
     result = Comparison(app)
     problems = list(app.spec_problems())
-    if ctl.project(app.project) is None:
-        problems.append(f"Application referencing project {app.project} which does not exist")
+    result.project = governance.load_project(ctl, app.project)
     try:
         result.entry = ctl.clusters.resolve(app.destination)
     except GitFerryError as err:
         problems.append(str(err))
+    if result.project.project is None:
+        problems.append(result.project.problem)
+    elif result.entry is not None:
+        problems += governance.spec_problems(ctl, result.project, app, result.entry)
     if problems:
         result.conditions += [("InvalidSpecError", p) for p in problems]
         return result
@@ -119,6 +127,7 @@ async def compare(ctl: AppController, obj: Obj, app: Application) -> Comparison:
         found = discovery.by_group_kind.get((group, kind))
         return None if found is None else found.namespaced
 
+    result.is_namespaced = scope
     settings = ctl.settings
     try:
         rendered = await ctl.renderer.render_app(
@@ -134,6 +143,11 @@ async def compare(ctl: AppController, obj: Obj, app: Application) -> Comparison:
         )
     except GitFerryError as err:
         result.conditions.append(("ComparisonError", f"Failed to load target state: {err}"))
+        result.resources = _unknown_resources(obj)
+        return result
+    unsigned = await governance.verify_sources(ctl, result.project, app, list(rendered.revisions))
+    if unsigned:
+        result.conditions += [("ComparisonError", problem) for problem in unsigned]
         result.resources = _unknown_resources(obj)
         return result
     result.loaded = True
@@ -257,10 +271,22 @@ def _status(ctl: AppController, result: Comparison, obj: Obj, scope: Any) -> Non
             installation_id=ctl.settings.installation_id,
             app_sync_options=tuple((spec.get("syncPolicy") or {}).get("syncOptions") or ()),
             is_namespaced=scope,
+            is_permitted=governance.permit(result.project),
         ),
     )
     result.sync_status = str(sync.status)
     result.conditions += [(c.type, c.message) for c in sync.conditions]
+    label_key = ctl.settings.instance_label_key
+    orphans = governance.orphan_warning(
+        result.project,
+        result.app,
+        result.cache,
+        result.live,
+        {a["metadata"]["name"] for a in ctl.applications()},
+        lambda live: instance_of(live, label_key) or "",
+    )
+    if orphans is not None:
+        result.conditions.append(orphans)
     by_key = {str(pair.key): pair for pair, _ in result.pairs}
     ordered = [by_key.get(str(entry.key)) for entry in sync.resources]
     health = aggregate.application_health(

@@ -17,9 +17,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from gitferry._kit.clock import parse_rfc3339
-from gitferry.controller import compare, retry
+from gitferry.controller import compare, governance, retry
 from gitferry.controller.syncadapter import ClusterAdapter
 from gitferry.health import assess
+from gitferry.model.application import Application
+from gitferry.model.errors import GitFerryError
 from gitferry.model.operation import (
     ManagedNamespaceMetadata,
     Operation,
@@ -38,6 +40,9 @@ Obj = dict[str, Any]
 DELETION_APPROVED = "argocd.argoproj.io/deletion-approved"
 # While an operation waits for health, look again at least this often (events come sooner).
 RUNNING_RECHECK = 3.0
+# An operation held by a sync window looks again this often (windows open on the minute).
+WINDOW_RECHECK = 15.0
+WINDOW_HOLD = "Sync operation blocked by sync window"
 
 
 @dataclass
@@ -109,6 +114,9 @@ async def step(ctl: AppController, obj: Obj) -> StepReport:
             message=f"{message}. Attempt #{state.retry_count}",
         )
 
+    held = _held_by_window(ctl, obj, state, now)
+    if held is not None:
+        return held
     pinned = state.sync_result or SyncResult()
     app = compare.for_revision(
         obj,
@@ -175,6 +183,7 @@ async def step(ctl: AppController, obj: Obj) -> StepReport:
             destination_namespace=destination_namespace,
             out_of_sync=comparison.out_of_sync_keys(),
             deletion_approved=_time(approved),
+            permission=governance.permission_check(comparison.project, comparison.is_namespaced),
         )
     )
     new_state = outcome.state
@@ -182,6 +191,29 @@ async def step(ctl: AppController, obj: Obj) -> StepReport:
         return _complete(obj, new_state, retry_strategy, now)
     delay = ctl.options.wave_delay if outcome.wave_delay else RUNNING_RECHECK
     return StepReport(new_state.to_dict(), next_in=delay)
+
+
+def _held_by_window(
+    ctl: AppController, obj: Obj, state: OperationState, now: dt.datetime
+) -> StepReport | None:
+    """A running operation makes no progress while the project's sync windows forbid it
+    (reference 3.6): it stays Running with Argo CD's message, and is looked at again later."""
+    try:
+        app = Application.parse(obj)
+    except GitFerryError:
+        return None
+    loaded = governance.load_project(ctl, app.project)
+    decision = governance.window(
+        loaded,
+        app,
+        manual=not state.operation.automated,
+        now=now,
+        started=state.started_at,
+    )
+    if decision.allowed:
+        return None
+    message = WINDOW_HOLD + (f": {decision.errors[0]}" if decision.errors else "")
+    return StepReport(replace(state, message=message).to_dict(), next_in=WINDOW_RECHECK)
 
 
 def _complete(

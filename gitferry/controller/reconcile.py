@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitferry._kit.clock import parse_rfc3339, rfc3339
 from gitferry.cluster.client import JSON_PATCH, ApiStatusError
-from gitferry.controller import autosync, compare, deletion, operations
+from gitferry.controller import autosync, compare, deletion, governance, operations
 from gitferry.model.application import Application
 from gitferry.model.errors import ClusterError, GitFerryError
 
@@ -41,6 +41,8 @@ class AppMemory:
 @dataclass
 class ControllerState:
     apps: dict[str, AppMemory] = field(default_factory=dict)
+    # Parsed AppProjects by name: (resourceVersion, governance.LoadedProject).
+    projects: dict[str, tuple[str, Any]] = field(default_factory=dict)
 
     def memory(self, key: str) -> AppMemory:
         return self.apps.setdefault(key, AppMemory())
@@ -92,6 +94,9 @@ async def process(ctl: AppController, key: str) -> float | None:
                 resources=comparison.resources,
                 now=ctl.clock.now(),
                 backoff=ctl.options.self_heal_backoff,
+                window_allows=governance.window(
+                    comparison.project, app, manual=False, now=ctl.clock.now()
+                ).allowed,
             )
         )
         if comparison.loaded
