@@ -20,6 +20,7 @@ from gitferry.cli import (
     health_cmd,
     install_cmd,
     proj_cmd,
+    rbac_cmd,
     render_cmd,
 )
 from gitferry.cli.platform import init_cmd, up_cmd
@@ -42,5 +43,6 @@ main.add_command(install_cmd.install)
 main.add_command(controller_cmd.controller)
 main.add_command(health_cmd.health)
 main.add_command(proj_cmd.proj)
+main.add_command(rbac_cmd.rbac_group)
 main.add_command(up_cmd.up)
 main.add_command(init_cmd.init)

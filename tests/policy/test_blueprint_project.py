@@ -5,9 +5,7 @@ follow the allow window (Mon-Fri, fires hourly 09:00-17:00 UTC, 8h each)."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import yaml
@@ -16,19 +14,17 @@ from gitferry.model.keys import ResourceKey
 from gitferry.policy import validation
 from gitferry.policy.project import ClusterRef, Project
 from gitferry.policy.windows import WindowTarget
+from gitferry.testing import blueprint
 
-BLUEPRINT = Path(__file__).resolve().parents[3] / "shared" / "reference" / "platform-blueprint.md"
 K8S = "https://kubernetes.default.svc"
 PROD = "https://prod-cluster.company.com"
 
 
 @pytest.fixture(scope="module")
 def project() -> Project:
-    if not BLUEPRINT.is_file():
-        pytest.skip("the shared reference (../shared/reference) is not present")
-    blocks = re.findall(r"```yaml\n(.*?)```", BLUEPRINT.read_text(), flags=re.S)
-    [block] = [b for b in blocks if "# argocd/projects/applications-project.yaml" in b]
-    return Project.parse(yaml.safe_load(block))
+    return Project.parse(
+        yaml.safe_load(blueprint.manifest("argocd/projects/applications-project.yaml"))
+    )
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
