@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from gitferry._kit.clock import Clock, SystemClock
+from gitferry._kit.workqueue import WorkQueue
 from gitferry.cluster import connect
 from gitferry.cluster.cache import Change, LiveCache
 from gitferry.cluster.client import KubeClient
 from gitferry.controller import reconcile
 from gitferry.controller.clusters import Clusters, is_cluster_secret
-from gitferry.controller.queue import WorkQueue
 from gitferry.controller.settings import Settings
 from gitferry.diff.jqpaths import JqRunner
 from gitferry.diff.settings import CompareSettings
