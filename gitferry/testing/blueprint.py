@@ -23,4 +23,4 @@ def manifest(marker: str) -> str:
     found = [block for block in blocks if block.startswith(f"# {marker}\n")]
     if len(found) != 1:
         raise LookupError(f"{BLUEPRINT}: expected one block headed '# {marker}'")
-    return found[0]
+    return str(found[0])
