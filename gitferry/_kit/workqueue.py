@@ -1,9 +1,10 @@
-"""The controller's work queue: application keys, each processed by one worker at a time.
+"""A work queue of keys (Applications, ApplicationSets), each processed by one worker at a
+time.
 
 `add(key, delay)` schedules a key; adding a key that is already waiting keeps the earlier
 time (so a burst of live-object events becomes one refresh: the debounce), and a key added
 while it is being processed is processed once more afterwards. Workers take the key whose time
-has come first. Called by the controller's event handlers and its workers.
+has come first. Called by the controllers' event handlers and their workers.
 """
 
 from __future__ import annotations

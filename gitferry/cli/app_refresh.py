@@ -1,11 +1,12 @@
 """`gitferry app refresh [NAME...] [--repo URL] [--hard]`: ask the controller to refresh
 applications now, as a Git host's webhook does.
 
-With `--repo`, every Application with a source in that repository is refreshed (the URL is
-compared the way Argo CD's webhook handler compares them: scheme, user, `.git` suffix and
-case do not matter). The controller fetches the repository at once (no waiting for the
-revision cache to expire), compares, and auto-syncs where the apps say so. Git post-receive
-hooks of `gitferry up`'s repositories call this.
+With `--repo`, every Application with a source in that repository is refreshed, and every
+ApplicationSet with a git generator reading it regenerates (the URL is compared the way
+Argo CD's webhook handler compares them: scheme, user, `.git` suffix and case do not matter).
+The controller fetches the repository at once (no waiting for the revision cache to expire),
+compares, and auto-syncs where the apps say so. Git post-receive hooks of `gitferry up`'s
+repositories call this.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 
 import click
 
+from gitferry.appset import controller as appsets
 from gitferry.cli import app_client, common, config
 from gitferry.cluster.client import KubeClient
 from gitferry.model.errors import InputError
@@ -55,6 +57,7 @@ def refresh(
                     if any(normalize(str(s.get("repoURL", ""))) == wanted for s in sources):
                         meta = app["metadata"]
                         chosen.append(app_client.AppRef(meta["namespace"], meta["name"]))
+                await _refresh_appsets(client, platform.namespace, wanted)
             for ref in chosen:
                 await app_client.get(client, ref)
                 await client.patch(
@@ -72,3 +75,20 @@ def refresh(
         f"{len(refreshed)} application(s) refreshed"
         + (f": {', '.join(refreshed)}" if refreshed else "")
     )
+
+
+async def _refresh_appsets(client: KubeClient, namespace: str, wanted: str) -> None:
+    """Ask the ApplicationSets whose git generators read `wanted` to regenerate now."""
+    items, _ = await client.list(appsets.API_VERSION, "ApplicationSet", namespace)
+    patch = {"metadata": {"annotations": {appsets.REFRESH_ANNOTATION: "true"}}}
+    for appset in items:
+        urls = appsets.git_repositories(appset.get("spec") or {})
+        if any(normalize(url) == wanted for url in urls):
+            await client.patch(
+                appsets.API_VERSION,
+                "ApplicationSet",
+                namespace,
+                appset["metadata"]["name"],
+                patch,
+                manager=app_client.MANAGER,
+            )

@@ -2,7 +2,8 @@
 
 It watches the management cluster named by --kubeconfig/--context (or $GITFERRY_CONFIG) and
 keeps every Application in the control-plane namespace synced, as Argo CD's application
-controller does.
+controller does, and every ApplicationSet's Applications generated, as its ApplicationSet
+controller does: both loops share one watch cache and one repository cache.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def controller(
     reconciliation_timeout: float | None,
     wave_delay: float,
 ) -> None:
-    """Run the application controller."""
+    """Run the application and ApplicationSet controllers."""
+    from gitferry.appset.controller import AppSetController, AppSetOptions
     from gitferry.controller.appcontroller import AppController, ControllerOptions
 
     logging.getLogger("gitferry").setLevel(
@@ -52,7 +54,21 @@ def controller(
     )
 
     async def run() -> None:
-        await AppController(platform.management(), options).run()
+        applications = AppController(platform.management(), options)
+        appsets = AppSetController(
+            applications.client,
+            applications.cache,
+            applications.repositories,
+            AppSetOptions(namespace=platform.namespace),
+        )
+        applications.listeners.append(appsets.on_change)
+        await applications.start()
+        appsets.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await appsets.stop()
+            await applications.stop()
 
     try:
         asyncio.run(run())

@@ -14,6 +14,7 @@ import click
 
 from gitferry.cli import (
     app_cmd,
+    appset_cmd,
     cluster_cmd,
     controller_cmd,
     diff_cmd,
@@ -43,6 +44,7 @@ main.add_command(install_cmd.install)
 main.add_command(controller_cmd.controller)
 main.add_command(health_cmd.health)
 main.add_command(proj_cmd.proj)
+main.add_command(appset_cmd.appset)
 main.add_command(rbac_cmd.rbac_group)
 main.add_command(up_cmd.up)
 main.add_command(init_cmd.init)

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,9 @@ class AppController:
         self._workers: list[asyncio.Task[None]] = []
         self._started = asyncio.Event()
         self.state = reconcile.ControllerState()
+        # Other loops of this process fed by the same watch cache (the ApplicationSet
+        # controller); called with every management-cluster change once started.
+        self.listeners: list[Callable[[Change], None]] = []
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -178,6 +182,9 @@ class AppController:
     # -- events --------------------------------------------------------------------------
 
     def _on_management_change(self, change: Change) -> None:
+        if self._started.is_set():
+            for listener in self.listeners:
+                listener(change)
         obj = change.obj
         kind, namespace = obj.get("kind"), obj["metadata"].get("namespace")
         if namespace == self.options.namespace and _group(obj) == APP_GROUP:

@@ -44,13 +44,13 @@ async def publish(git: Git, clone: Path, remote: Path, *, message: str, hook: st
     }
     remote.parent.mkdir(parents=True, exist_ok=True)
     await _git(git, ["init", "--quiet", "--bare", f"--initial-branch={BRANCH}", str(remote)])
-    install_hook(remote, hook)
     await _git(git, ["init", "--quiet", f"--initial-branch={BRANCH}", str(clone)])
     await _git(git, ["add", "--all"], cwd=clone)
     await _git(git, ["commit", "--quiet", "--no-gpg-sign", "-m", message], cwd=clone, env=env)
     await _git(git, ["remote", "add", "origin", str(remote)], cwd=clone)
-    # The hook must not fire for the scaffold's own push: nothing is running yet.
-    await _git(git, ["push", "--quiet", "--no-verify", "-u", "origin", BRANCH], cwd=clone, env=env)
+    await _git(git, ["push", "--quiet", "-u", "origin", BRANCH], cwd=clone, env=env)
+    # Installed after the first push: nothing is running yet to be told about it.
+    install_hook(remote, hook)
     if not user_has_identity(clone):
         for key, value in _IDENTITY.items():
             await _git(git, ["config", f"user.{key}", value], cwd=clone)

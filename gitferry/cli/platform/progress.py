@@ -41,8 +41,14 @@ class Snapshot:
     def ready(self) -> list[Json]:
         return [app for app in self.apps if _sync(app) == "Synced" and _health(app) == "Healthy"]
 
+    def settled(self) -> list[Json]:
+        """Ready, or deliberately left alone: automated sync off and no operation running
+        (an operator stopped it, say during an incident; it is reported, not waited for)."""
+        ready = self.ready()
+        return [app for app in self.apps if app in ready or _held_by_operator(app)]
+
     def converged(self) -> bool:
-        return bool(self.apps) and len(self.ready()) == len(self.apps) and self.appsets_done()
+        return bool(self.apps) and len(self.settled()) == len(self.apps) and self.appsets_done()
 
     def appsets_done(self) -> bool:
         return all(_up_to_date(appset) for appset in self.appsets)
@@ -105,7 +111,7 @@ async def converge(
 
 def progress_line(current: Snapshot) -> str:
     """One line: how many applications are ready, and the first one that is not."""
-    waiting = [app for app in current.apps if app not in current.ready()]
+    waiting = [app for app in current.apps if app not in current.settled()]
     text = f"{len(current.ready())}/{len(current.apps)} applications synced and healthy"
     if waiting:
         first = waiting[0]
@@ -158,6 +164,12 @@ def _message(app: Json) -> str:
     if operation.get("phase") in ("Running", "Failed", "Error"):
         return f"{operation['phase']}: {operation.get('message', '')}"[:120]
     return ""
+
+
+def _held_by_operator(app: Json) -> bool:
+    policy = ((app.get("spec") or {}).get("syncPolicy") or {}).get("automated")
+    running = ((app.get("status") or {}).get("operationState") or {}).get("phase") == "Running"
+    return policy is None and not app.get("operation") and not running
 
 
 def _up_to_date(appset: Json) -> bool:

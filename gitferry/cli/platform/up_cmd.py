@@ -25,7 +25,7 @@ import yaml
 from rich.console import Console
 
 from gitferry.cli import common
-from gitferry.cli.platform import bootstrap, processes, progress, scaffold
+from gitferry.cli.platform import bootstrap, firstsync, processes, progress, scaffold
 from gitferry.cli.platform.layout import CLUSTERS, DEFAULT_PORT, MANAGEMENT, Workdir, cluster_port
 from gitferry.cluster import connect as kubeconnect
 from gitferry.cluster.client import KubeClient
@@ -58,7 +58,7 @@ _CONVERGE_TIMEOUT = 300.0
 @common.handle_errors()
 def up(workdir: Path, port: int | None, speed: float) -> None:
     """Start the whole GitOps platform on this machine and show it converge."""
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     place = Workdir(workdir.expanduser().absolute())
     preflight(place)
     stopped = processes.stop_leftovers(place) if place.root.exists() else []
@@ -74,6 +74,10 @@ def up(workdir: Path, port: int | None, speed: float) -> None:
     except KeyboardInterrupt:
         console.print("\nstopping ...")
     finally:
+        # A second Ctrl-C (or the SIGTERM a supervisor sends after SIGINT) must not cut the
+        # orderly stop short and leave clusters running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         children.stop()
     console.print(f"stopped. Start again with: gitferry up --workdir {place.root}")
 
@@ -151,7 +155,11 @@ async def _converge(
     target = kubeconnect.from_kubeconfig(place.kubeconfig, MANAGEMENT)
     async with KubeClient(target) as client:
         return await progress.converge(
-            client, console, timeout=_CONVERGE_TIMEOUT, check=lambda: _check(children)
+            client,
+            console,
+            timeout=_CONVERGE_TIMEOUT,
+            check=lambda: _check(children),
+            nudge=firstsync.FirstSync(client),
         )
 
 
@@ -160,22 +168,27 @@ def summary(
 ) -> None:
     """What runs where, and what to try next."""
     ready, total = len(final.ready()), len(final.apps)
-    if final.converged():
+    if ready == total and final.converged():
         console.print(
             f"\n[bold green]gitferry is up[/]: {total} applications synced and healthy "
             f"in {elapsed:.1f}s."
+        )
+    elif final.converged():
+        console.print(
+            f"\n[bold green]gitferry is up[/] in {elapsed:.1f}s: {ready} of {total} "
+            "applications synced and healthy; automated sync is off for:"
         )
     else:
         console.print(
             f"\n[bold yellow]gitferry is up, but {total - ready} of {total} applications are "
             "not synced and healthy yet[/] (see `gitferry app list`):"
         )
-        for app in final.apps:
-            if app not in final.ready():
-                status = app.get("status") or {}
-                sync = (status.get("sync") or {}).get("status", "Unknown")
-                health = (status.get("health") or {}).get("status", "Unknown")
-                console.print(f"  {app['metadata']['name']}: {sync}, {health}")
+    for app in final.apps:
+        if app not in final.ready():
+            status = app.get("status") or {}
+            sync = (status.get("sync") or {}).get("status", "Unknown")
+            health = (status.get("health") or {}).get("status", "Unknown")
+            console.print(f"  {app['metadata']['name']}: {sync}, {health}")
     clusters = ", ".join(f"{c} https://127.0.0.1:{cluster_port(base, c)}" for c in CLUSTERS)
     repos = place.root / "repos"
     console.print(
