@@ -1,10 +1,11 @@
-"""Strategic merge patch, as kube-apiserver 1.32 applies it to built-in kinds.
+"""Strategic merge patch, as kube-apiserver 1.32 applies it to built-in kinds: what it stores.
 
 The first table is the 23 examples of reference/kubernetes-write-semantics.md 2.9, verified
-there against the real library; the others pin the ordering rules (2.7), the directives
-(2.4-2.8) and the error mapping (2.8), on the real built-in types: containers merge by name,
-ports by containerPort, finalizers are a primitive merge list, tolerations are replaced,
-Deployment.spec.strategy retains keys, volumes merge by name and retain keys.
+there against the real library; the others pin the ordering rules (2.7) and the directives
+(2.4-2.8), on the real built-in types: containers merge by name, ports by containerPort,
+finalizers are a primitive merge list, tolerations are replaced, Deployment.spec.strategy
+retains keys, volumes merge by name and retain keys. The failures are in
+test_strategic_errors.py.
 """
 
 from __future__ import annotations
@@ -13,27 +14,10 @@ import copy
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from gitferry.apiserver import errors, schema
-from gitferry.apiserver.patch import merge, strategic
-
-POD = schema.builtin().by_gvk[("", "v1", "Pod")]
-DEPLOYMENT = schema.builtin().by_gvk[("apps", "v1", "Deployment")]
-
-
-def ctr(name: str, image: str = "x", **fields: Any) -> dict[str, Any]:
-    return {"name": name, "image": image, **fields}
-
-
-def spec(**fields: Any) -> dict[str, Any]:
-    return {"spec": fields}
-
-
-def meta(**fields: Any) -> dict[str, Any]:
-    return {"metadata": fields}
-
+from gitferry.apiserver import schema
+from gitferry.apiserver.patch import strategic
+from tests.apiserver.patch.strategic_objects import DEPLOYMENT, POD, ctr, meta, spec
 
 REFERENCE_EXAMPLES = [
     pytest.param(
@@ -456,173 +440,3 @@ def test_strategic_merge_patch_stores_what_kube_apiserver_stores(
     assert result == expected
     assert _directive_keys(result) == []
     assert (original, patch) == before, "inputs must not be mutated"
-
-
-ERRORS = [
-    pytest.param(
-        POD,
-        spec(containers=[ctr("a")]),
-        spec(containers=[{"image": "z"}]),
-        500,
-        "map: map[image:z] does not contain declared merge key: name",
-        id="19-item-without-merge-key",
-    ),
-    pytest.param(
-        POD,
-        spec(containers=[ctr("a")]),
-        spec(containers=[{"$patch": "delete"}]),
-        500,
-        "map: map[$patch:delete] does not contain declared merge key: name",
-        id="delete-directive-without-merge-key",
-    ),
-    pytest.param(
-        POD,
-        spec(containers=[ctr("a")]),
-        spec(containers=[{"name": "a", "$patch": "merge"}]),
-        500,
-        "merging lists cannot yet be specified in the patch",
-        id="merge-directive-in-a-list",
-    ),
-    pytest.param(
-        POD,
-        spec(nodeSelector={"a": "1"}),
-        spec(nodeSelector={"$patch": "bogus", "a": "1"}),
-        500,
-        "unknown patch type: bogus in map: map[$patch:bogus a:1]",
-        id="unknown-directive-in-a-map",
-    ),
-    pytest.param(
-        POD,
-        spec(containers=[ctr("a")]),
-        spec(containers=[{"name": "a", "$patch": "bogus"}]),
-        500,
-        "unknown patch type: bogus in map: map[$patch:bogus name:a]",
-        id="unknown-directive-in-a-list",
-    ),
-    pytest.param(
-        POD,
-        spec(containers=[ctr("a"), ctr("b")]),
-        spec(
-            **{"$setElementOrder/containers": [{"name": "a"}, {"name": "b"}]},
-            containers=[{"name": "b"}, {"name": "a"}],
-        ),
-        500,
-        "The order in patch list:\n[map[name:b] map[name:a]]\n doesn't match $setElementOrder "
-        "list:\n[map[name:a] map[name:b]]\n",
-        id="patch-list-out-of-set-element-order",
-    ),
-    pytest.param(
-        POD,
-        meta(finalizers=["a", "b"]),
-        meta(finalizers=[1]),
-        500,
-        "list element types are not identical: [[a b] [1]]",
-        id="mixed-element-types",
-    ),
-    pytest.param(
-        POD,
-        meta(finalizers=[]),
-        meta(finalizers=[{"a": 1.5}]),
-        500,
-        "cannot merge lists without merge key for string",
-        id="maps-in-a-list-without-merge-key",
-    ),
-    pytest.param(
-        POD,
-        meta(finalizers=["a"]),
-        meta(**{"$setElementOrder/finalizers": "a"}),
-        500,
-        "expected a []interface {}, but received a string",
-        id="set-element-order-not-a-list",
-    ),
-    pytest.param(
-        POD,
-        meta(finalizers=[]),
-        meta(finalizers=[["x"]]),
-        422,
-        errors.GENERIC_422,
-        id="list-of-lists",
-    ),
-    pytest.param(
-        DEPLOYMENT,
-        spec(strategy={"type": "RollingUpdate"}),
-        spec(strategy={"$retainKeys": ["rollingUpdate"], "type": "Recreate"}),
-        400,
-        "invalid patch format of retainKeys",
-        id="retain-keys-missing-a-patched-key",
-    ),
-    pytest.param(
-        DEPLOYMENT,
-        spec(strategy={"type": "RollingUpdate"}),
-        spec(strategy={"$retainKeys": "type", "type": "Recreate"}),
-        400,
-        "invalid patch format of retainKeys",
-        id="retain-keys-not-a-list",
-    ),
-    pytest.param(
-        POD,
-        spec(containers=[ctr("a")]),
-        spec(**{"$setElementOrder": [{"name": "a"}]}),
-        400,
-        "invalid patch format of setElementOrder list",
-        id="set-element-order-without-field",
-    ),
-    pytest.param(
-        POD,
-        meta(finalizers=["a"]),
-        meta(**{"$deleteFromPrimitiveList": ["a"]}),
-        400,
-        "invalid patch format of primitive list",
-        id="delete-from-primitive-list-without-field",
-    ),
-]
-
-
-@pytest.mark.parametrize(("node", "original", "patch", "code", "message"), ERRORS)
-def test_strategic_merge_patch_fails_as_kube_apiserver_does(
-    node: schema.TypeNode, original: dict[str, Any], patch: dict[str, Any], code: int, message: str
-) -> None:
-    with pytest.raises(errors.ApiError) as failure:
-        strategic.apply(original, patch, node)
-    assert (failure.value.code, failure.value.message) == (code, message)
-    assert failure.value.reason == {400: "BadRequest", 422: "Invalid", 500: ""}[code]
-
-
-# -- properties --------------------------------------------------------------------------
-
-_keys = st.text("abcxyz", min_size=1, max_size=3)
-_scalars = st.none() | st.booleans() | st.integers(-3, 3) | st.text("ab", max_size=2)
-_documents = st.recursive(
-    _scalars.filter(lambda value: value is not None),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3),
-    max_leaves=12,
-)
-# Nulls only as members outside lists: the two algorithms treat nulls inside lists differently
-# (SMP leaves them for decoding to drop, evanphx v4 prunes them).
-_patches = st.recursive(
-    _scalars | st.lists(_documents, max_size=3),
-    lambda inner: st.dictionaries(_keys, inner, max_size=3),
-    max_leaves=12,
-)
-
-
-@given(st.dictionaries(_keys, _documents, max_size=4), st.dictionaries(_keys, _patches, max_size=4))
-def test_without_schema_or_directives_strategic_merge_is_a_merge_patch(
-    original: dict[str, Any], patch: dict[str, Any]
-) -> None:
-    assert strategic.apply(original, patch, schema.UNTYPED) == merge.apply(original, patch)
-
-
-_names = st.lists(st.sampled_from("abcdefgh"), unique=True, max_size=6)
-
-
-@given(_names, _names)
-def test_merging_containers_is_a_union_and_idempotent(
-    existing: list[str], added: list[str]
-) -> None:
-    original = spec(containers=[ctr(name, "old") for name in existing])
-    patch = spec(containers=[ctr(name, "new") for name in added])
-    once = strategic.apply(original, patch, POD)
-    names = [container["name"] for container in once["spec"]["containers"]]
-    assert sorted(names) == sorted(set(existing) | set(added))
-    assert strategic.apply(once, patch, POD) == once
