@@ -91,6 +91,7 @@ class LiveCache:
         self._watch_timeout = watch_timeout
         self._objects: dict[Key, dict[str, Any]] = {}
         self._by_instance: dict[str, set[Key]] = {}
+        self._by_kind: dict[tuple[str, str], dict[Key, dict[str, Any]]] = {}
         self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._synced: dict[tuple[str, str], asyncio.Event] = {}
         self.error: str | None = None
@@ -106,6 +107,10 @@ class LiveCache:
 
     def objects(self) -> Iterable[dict[str, Any]]:
         return self._objects.values()
+
+    def of_kind(self, group: str, kind: str) -> Iterable[dict[str, Any]]:
+        """The live objects of one kind (an index: no scan of the other kinds)."""
+        return self._by_kind.get((group, kind), {}).values()
 
     def __len__(self) -> int:
         return len(self._objects)
@@ -130,7 +135,10 @@ class LiveCache:
             )
 
     async def wait_synced(self, timeout: float = 60.0) -> None:
-        events = list(self._synced.values())
+        """Until every kind has been listed once (at once when it has: every comparison asks)."""
+        events = [e for e in self._synced.values() if not e.is_set()]
+        if not events:
+            return
         await asyncio.wait_for(asyncio.gather(*(e.wait() for e in events)), timeout)
 
     async def stop(self) -> None:
@@ -189,7 +197,7 @@ class LiveCache:
 
     def _replace_kind(self, info: ResourceInfo, items: list[dict[str, Any]]) -> None:
         fresh = {key_of(item): item for item in items}
-        stale = [k for k in self._objects if (k[0], k[1]) == (info.group, info.kind)]
+        stale = list(self._by_kind.get((info.group, info.kind), ()))
         for key in stale:
             if key not in fresh:
                 self._apply("DELETED", self._objects[key])
@@ -204,11 +212,14 @@ class LiveCache:
         key = key_of(obj)
         old = self._objects.get(key)
         before = instance_of(old, self._label_key) if old is not None else None
+        same_kind = self._by_kind.setdefault((key[0], key[1]), {})
         if kind == "DELETED":
             self._objects.pop(key, None)
+            same_kind.pop(key, None)
             after = None
         else:
             self._objects[key] = obj
+            same_kind[key] = obj
             after = instance_of(obj, self._label_key)
         if before and before != after:
             self._by_instance.get(before, set()).discard(key)

@@ -12,10 +12,11 @@ Called by the controller (compare, sync, live cache), the CLI's `diff`, and `ins
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
+
+import orjson
 
 from gitferry.cluster.connect import ClusterTarget
 from gitferry.cluster.discovery import Discovery, ResourceInfo, load_discovery
@@ -112,7 +113,7 @@ class KubeClient:
             ) from err
         if response.status >= 400:
             raise _status_error(response, subject or path)
-        return json.loads(response.body) if response.body else None
+        return orjson.loads(response.body) if response.body else None
 
     async def _get_json(self, path: str) -> Any:
         return await self._request("GET", path)
@@ -180,7 +181,7 @@ class KubeClient:
             "PATCH",
             path + (f"/{subresource}" if subresource else ""),
             params=params,
-            body=json.dumps(obj).encode(),
+            body=orjson.dumps(obj),
             content_type=APPLY,
             subject=object_ref(obj),
         )
@@ -204,7 +205,7 @@ class KubeClient:
             "PATCH",
             path + (f"/{subresource}" if subresource else ""),
             params={"fieldManager": manager},
-            body=json.dumps(patch).encode(),
+            body=orjson.dumps(patch),
             content_type=content_type,
             subject=f"{kind}/{namespace or ''}/{name}",
         )
@@ -217,7 +218,7 @@ class KubeClient:
             "POST",
             info.path(namespace),
             params={"fieldManager": manager},
-            body=json.dumps(obj).encode(),
+            body=orjson.dumps(obj),
             subject=object_ref(obj),
         )
         return result
@@ -230,7 +231,7 @@ class KubeClient:
             "PUT",
             info.path(namespace, meta["name"]),
             params={"fieldManager": manager},
-            body=json.dumps(obj).encode(),
+            body=orjson.dumps(obj),
             subject=object_ref(obj),
         )
         return result
@@ -258,7 +259,7 @@ class KubeClient:
             await self._request(
                 "DELETE",
                 info.path(namespace if info.namespaced else None, name),
-                body=json.dumps(options).encode(),
+                body=orjson.dumps(options),
                 subject=f"{kind}/{namespace or ''}/{name}",
             )
         except ApiStatusError as err:
@@ -296,7 +297,7 @@ class KubeClient:
                     body = b"".join([line async for line in lines])
                     raise _status_error(Response(status, body), f"{kind} watch")
                 async for line in lines:
-                    event = json.loads(line)
+                    event = orjson.loads(line)
                     yield event["type"], event["object"]
         except (TransportError, TimeoutError) as err:
             raise ClusterUnreachableError(
@@ -307,7 +308,7 @@ class KubeClient:
 
 def _status_error(response: Response, subject: str) -> ApiStatusError:
     try:
-        status = json.loads(response.body)
+        status = orjson.loads(response.body)
     except ValueError:
         status = {}
     if not isinstance(status, dict):

@@ -139,12 +139,11 @@ class AppController:
         return credentials.pick(url, self.repository_secrets)
 
     def applications(self) -> list[dict[str, Any]]:
+        namespace = self.options.namespace
         return [
             obj
-            for obj in self.cache.objects()
-            if obj.get("kind") == "Application"
-            and _group(obj) == APP_GROUP
-            and obj["metadata"].get("namespace") == self.options.namespace
+            for obj in self.cache.of_kind(APP_GROUP, "Application")
+            if obj["metadata"].get("namespace") == namespace
         ]
 
     def application(self, namespace: str, name: str) -> dict[str, Any] | None:

@@ -30,6 +30,7 @@ from gitferry.diff import compare as diffing
 from gitferry.diff import ignore, pairing, syncstatus
 from gitferry.health import aggregate
 from gitferry.health.assess import HealthOptions
+from gitferry.model import keys
 from gitferry.model.application import Application
 from gitferry.model.errors import ClusterError, GitFerryError
 from gitferry.model.keys import ResourceKey, TrackingMethod
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 DRY_RUN_CONCURRENCY = 16
+SHARED_RESOURCE = "SharedResourceWarning"
 
 
 @dataclass
@@ -157,6 +159,7 @@ async def compare(ctl: AppController, obj: Obj, app: Application) -> Comparison:
     result.conditions += [(w.type, w.message) for w in rendered.warnings]
     instance = app.instance_name(ctl.options.namespace)
     result.live = _live_objects(result.cache, instance, result.targets, app, scope)
+    result.conditions += _shared_resources(ctl, obj, instance, result.live)
     reconciliation = pairing.reconcile(
         result.targets,
         result.live,
@@ -195,6 +198,28 @@ def _live_objects(
                 found[candidate] = live
                 break
     return list(found.values())
+
+
+def _shared_resources(
+    ctl: AppController, obj: Obj, instance: str, live: list[Obj]
+) -> list[tuple[str, str]]:
+    """A `SharedResourceWarning` for each live object at one of this app's target keys that
+    another app tracks (reference 4.1 step 6). The other app is named as Argo CD's code names
+    it: its instance name with `_` read as `/` (so an app of the control-plane namespace is
+    its bare name), this app as `<namespace>/<name>`."""
+    settings = ctl.settings
+    method = TrackingMethod(settings.tracking_method)
+    meta = obj["metadata"]
+    this = f"{meta['namespace']}/{meta['name']}" if meta.get("namespace") else meta["name"]
+    found = []
+    for item in live:
+        owner = keys.owner_app(item, method, settings.instance_label_key, settings.installation_id)
+        if owner and owner != instance:
+            other = owner.replace("_", "/")
+            name = (item.get("metadata") or {}).get("name", "")
+            message = f"{item.get('kind')}/{name} is part of applications {this} and {other}"
+            found.append((SHARED_RESOURCE, message))
+    return sorted(found)
 
 
 def _cache_key(obj: Obj) -> tuple[str, str, str, str]:
@@ -282,7 +307,7 @@ def _status(ctl: AppController, result: Comparison, obj: Obj, scope: Any) -> Non
         result.app,
         result.cache,
         result.live,
-        {a["metadata"]["name"] for a in ctl.applications()},
+        lambda: {a["metadata"]["name"] for a in ctl.applications()},
         lambda live: instance_of(live, label_key) or "",
     )
     if orphans is not None:

@@ -186,10 +186,12 @@ def orphan_warning(
     app: Application,
     cache: LiveCache | None,
     managed: list[Obj],
-    existing_apps: set[str],
+    existing_apps: Callable[[], set[str]],
     owner: Callable[[Obj], str],
 ) -> tuple[str, str] | None:
-    """`OrphanedResourceWarning` for a project with `orphanedResources.warn`."""
+    """`OrphanedResourceWarning` for a project with `orphanedResources.warn`.
+    `existing_apps` gives the names of the Applications that exist; it is only called for a
+    project that asks about orphans (it walks every Application)."""
     project = loaded.project
     if project is None or cache is None or project.orphaned_resources is None:
         return None
@@ -208,7 +210,7 @@ def orphan_warning(
         destination_namespace=namespace,
         managed={ResourceKey.of(obj) for obj in managed},
         owner=owner,
-        existing_apps=existing_apps,
+        existing_apps=existing_apps(),
         is_permitted=project.permits_resource,
     )
     condition = orphaning.orphan_condition(found, settings)

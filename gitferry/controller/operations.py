@@ -154,6 +154,11 @@ async def step(ctl: AppController, obj: Obj) -> StepReport:
             sync.sync_options, (spec.get("syncPolicy") or {}).get("syncOptions") or ()
         )
     )
+    shared = [msg for kind, msg in comparison.conditions if kind == compare.SHARED_RESOURCE]
+    if app_options.fail_on_shared_resource and shared:
+        message = f"Shared resource found: {shared[0]}"
+        failed = replace(state, phase=OperationPhase.FAILED, message=message, finished_at=now)
+        return _complete(obj, failed, retry_strategy, now)
     destination_namespace = comparison.app.destination.namespace
     namespace_live = None
     if comparison.cache is not None and destination_namespace:

@@ -11,6 +11,7 @@ here; it works on UTF-8 bytes as Go does. Called by `project` for `sourceRepos`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import Enum, auto
@@ -21,6 +22,7 @@ _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006
 _GO_SPACE += "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize_git_url(repo: str) -> str:
     """The URL as Argo CD compares it; "" when Go's URL parser rejects it."""
     repo = repo.strip(_GO_SPACE).lower()

@@ -32,9 +32,11 @@ class Entry:
 
 
 class ManifestCache:
-    """An LRU of rendered sources."""
+    """An LRU of rendered sources. Keys include the app, so the count allows one entry per
+    app of a large installation (a periodic refresh must hit, not re-render); the byte budget
+    is what bounds memory."""
 
-    def __init__(self, max_entries: int = 1024, max_bytes: int = 512 * 1024 * 1024) -> None:
+    def __init__(self, max_entries: int = 100_000, max_bytes: int = 512 * 1024 * 1024) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._entries: OrderedDict[str, Entry] = OrderedDict()

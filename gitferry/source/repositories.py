@@ -85,6 +85,7 @@ class Repositories:
         self._credentials = credentials
         self._git = Git(self.cache_dir / "home", timeout=git_timeout)
         self._mirrors: dict[str, Mirror] = {}
+        self._opened: dict[str, tuple[urls.Location, Mirror]] = {}
         self._making: dict[Path, asyncio.Task[Path]] = {}
         self._keyrings = Keyrings(self._git, self.cache_dir / "gnupg")
         self._charts = Charts(
@@ -272,7 +273,12 @@ class Repositories:
     # -- plumbing -----------------------------------------------------------------------
 
     def _open(self, url: str) -> tuple[urls.Location, Mirror | None]:
-        """The location of `url`, and its mirror (None for a plain local directory)."""
+        """The location of `url`, and its mirror (None for a plain local directory). A URL
+        once found to be a Git repository is remembered: every refresh of every app asks, and
+        classifying a local path costs file-system calls."""
+        opened = self._opened.get(url)
+        if opened is not None:
+            return opened
         location = urls.classify(url)
         if location.transport is urls.Transport.OCI:
             raise errors.RepositoryError(
@@ -290,6 +296,7 @@ class Repositories:
                     f"repo {location.display}: no such directory; check repoURL"
                 )
         self._mirrors[location.url] = mirror
+        self._opened[url] = (location, mirror)
         return location, mirror
 
     def _lookup(self, location: urls.Location) -> Credentials | None:
