@@ -57,6 +57,16 @@ def has_edits(options: KustomizeOptions | None) -> bool:
     return options is not None and any(options.get(key) for key in _EDITS)
 
 
+class _QuotingDumper(yaml.SafeDumper):
+    """Writes every string quoted: Go's YAML reads an unquoted `1234e56` (a short commit SHA as
+    an image tag) as a number where PyYAML writes it plain, and kustomize then fails."""
+
+
+_QuotingDumper.add_representer(
+    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+)
+
+
 def _edit_copy(
     root: Path, app: Path, options: KustomizeOptions, env: Mapping[str, str], work: Path
 ) -> tuple[Path, Path]:
@@ -78,7 +88,7 @@ def _edit_copy(
         return paths.resolve(copy_root, copy_app, component, where).exists()
 
     edited = kustomize_edit.apply_options(kustomization, options, env, component_exists)
-    text = yaml.safe_dump(edited, sort_keys=False, allow_unicode=True)
+    text = yaml.dump(edited, Dumper=_QuotingDumper, sort_keys=False, allow_unicode=True)
     paths.replace_file(found, text.encode())
     return copy_root, copy_app
 

@@ -79,6 +79,11 @@ OPTIONS: dict[str, tuple[dict[str, Any], Check, Any]] = {
         lambda d, m, r: image(d) == f"nginx:{r[:7]}",
         True,
     ),
+    "image tag Go's YAML would read as a number": (
+        {"images": ["nginx:1234e56"]},
+        lambda d, m, r: image(d),
+        "nginx:1234e56",
+    ),
     "replicas from a string count": (
         {"replicas": [{"name": "web", "count": "3"}]},
         lambda d, m, r: d["spec"]["replicas"],
