@@ -7,7 +7,8 @@ With it, each pass deletes the deletable managed objects of the highest sync wav
 until they are gone; CRDs, the Application itself, objects with `Delete=false` (annotation or
 app-level option) or `helm.sh/resource-policy: keep` are kept, and `Delete=confirm` waits for
 the `deletion-approved` annotation. An unresolvable destination drops the finalizers and
-deletes nothing. PreDelete/PostDelete hooks are not run yet.
+deletes nothing. PreDelete hooks run before the cascade and PostDelete hooks after it
+(`deletehooks`), also without the resources finalizer.
 
 Called by `reconcile.process` while an Application has a deletionTimestamp.
 """
@@ -16,13 +17,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from gitferry._kit.clock import parse_rfc3339, rfc3339
-from gitferry.cluster.client import JSON_PATCH, ApiStatusError
+from gitferry.cluster.cache import LiveCache
+from gitferry.cluster.client import JSON_PATCH, ApiStatusError, KubeClient
+from gitferry.controller import deletehooks
 from gitferry.model import hooks, keys
 from gitferry.model.application import Application
 from gitferry.model.errors import GitFerryError
+from gitferry.model.hooks import DeleteHookType
 
 if TYPE_CHECKING:
     from gitferry.controller.appcontroller import AppController
@@ -41,9 +46,13 @@ WAIT = 1.0
 
 
 async def process(ctl: AppController, obj: Obj) -> float | None:
+    """One step of deleting `obj` (reference 6.2): PreDelete hooks, the cascade wave by wave,
+    PostDelete hooks, then the hooks' cleanup; each finalizer is removed when its step is done.
+    Returns when to look again (None: nothing left to do)."""
     finalizers = list(obj["metadata"].get("finalizers") or [])
     cascade = [f for f in finalizers if f in RESOURCES_FINALIZERS]
-    if not cascade:
+    hooked = [f for f in finalizers if f in deletehooks.ALL]
+    if not cascade and not hooked:
         return None
     try:
         app = Application.parse(obj)
@@ -56,8 +65,45 @@ async def process(ctl: AppController, obj: Obj) -> float | None:
             obj["metadata"]["name"],
             err,
         )
-        await _remove_finalizers(ctl, obj, cascade)
+        await _remove_finalizers(ctl, obj, cascade + hooked)
         return None
+    pre, post = DeleteHookType.PRE_DELETE, DeleteHookType.POST_DELETE
+    try:
+        if deletehooks.PRE in hooked:
+            return await _hook_step(ctl, obj, deletehooks.PRE, deletehooks.run(ctl, obj, pre))
+        if cascade:
+            return await _cascade(ctl, obj, app, cache, client, cascade)
+        if deletehooks.POST in hooked:
+            return await _hook_step(ctl, obj, deletehooks.POST, deletehooks.run(ctl, obj, post))
+        for kind, name in ((pre, deletehooks.PRE), (post, deletehooks.POST)):
+            if name + deletehooks.CLEANUP in hooked:
+                done = deletehooks.cleanup(ctl, obj, kind)
+                return await _hook_step(ctl, obj, name + deletehooks.CLEANUP, done)
+    except GitFerryError as err:
+        await _condition(ctl, obj, str(err))
+        return WAIT * 5
+    return None
+
+
+async def _hook_step(
+    ctl: AppController, obj: Obj, finalizer: str, done: Coroutine[Any, Any, bool]
+) -> float:
+    """Run one hook step; drop its finalizer once it is done."""
+    if await done:
+        await _remove_finalizers(ctl, obj, [finalizer])
+    return WAIT
+
+
+async def _cascade(
+    ctl: AppController,
+    obj: Obj,
+    app: Application,
+    cache: LiveCache,
+    client: KubeClient,
+    cascade: list[str],
+) -> float | None:
+    """Delete the deletable managed objects of the highest wave; drop the resources
+    finalizer(s) when none is left."""
     propagation = "Background" if RESOURCES_FINALIZER + "/background" in cascade else "Foreground"
     instance = app.instance_name(ctl.options.namespace)
     managed = [
@@ -71,7 +117,7 @@ async def process(ctl: AppController, obj: Obj) -> float | None:
     deletable = [live for live in managed if _deletable(live, obj, spec_options)]
     if not deletable:
         await _remove_finalizers(ctl, obj, cascade)
-        return None
+        return WAIT
     if any(_needs_confirmation(live, spec_options) for live in deletable) and not _approved(obj):
         return WAIT
     highest = max(hooks.sync_wave(live) for live in deletable)

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from gitferry._kit.clock import parse_rfc3339, rfc3339
 from gitferry.cluster.client import JSON_PATCH, ApiStatusError
-from gitferry.controller import autosync, compare, deletion, governance, operations
+from gitferry.controller import (
+    autosync,
+    compare,
+    deletehooks,
+    deletion,
+    governance,
+    operations,
+)
 from gitferry.model.application import Application
 from gitferry.model.errors import ClusterError, GitFerryError
 
@@ -109,8 +116,18 @@ async def process(ctl: AppController, key: str) -> float | None:
         status["conditions"] = conditions
     else:
         status.pop("conditions", None)
+    finalizers = (
+        deletehooks.finalizers_for(comparison.targets, obj["metadata"].get("finalizers") or [])
+        if comparison.loaded
+        else None
+    )
     written = await _write(
-        ctl, obj, status, operation=decision.operation, clear_refresh=bool(refresh)
+        ctl,
+        obj,
+        status,
+        operation=decision.operation,
+        clear_refresh=bool(refresh),
+        finalizers=finalizers,
     )
     if decision.operation is not None and written:
         log.info("app %s: %s", key, decision.reason)
@@ -215,9 +232,11 @@ async def _write(
     operation: Obj | None = None,
     clear_operation: bool = False,
     clear_refresh: bool = True,
+    finalizers: list[str] | None = None,
 ) -> bool:
-    """Persist the status (and operation changes) guarded by resourceVersion; False when the
-    object changed meanwhile (the change event brings the app back)."""
+    """Persist the status (and operation changes, and `finalizers` when given) guarded by
+    resourceVersion; False when the object changed meanwhile (the change event brings the app
+    back)."""
     meta = obj["metadata"]
     old = obj.get("status") or {}
     refresh = clear_refresh and REFRESH in (meta.get("annotations") or {})
@@ -226,6 +245,7 @@ async def _write(
         and operation is None
         and not clear_operation
         and not refresh
+        and finalizers is None
         and not _stale(old, ctl)
     ):
         return True
@@ -237,6 +257,8 @@ async def _write(
         patch.append({"op": "add", "path": "/operation", "value": operation})
     if clear_operation and obj.get("operation") is not None:
         patch.append({"op": "remove", "path": "/operation"})
+    if finalizers is not None:
+        patch.append({"op": "add", "path": "/metadata/finalizers", "value": finalizers})
     if refresh:
         patch.append(
             {"op": "remove", "path": "/metadata/annotations/" + REFRESH.replace("/", "~1")}
