@@ -11,17 +11,10 @@ from typing import Any
 
 import click
 
-from gitferry.cli import app_client, app_format, common, config
-from gitferry.cluster.client import KubeClient
-from gitferry.model.errors import GitFerryError
+from gitferry.cli import app_client, app_format, common, config, control_read
 
-API_VERSION = "argoproj.io/v1alpha1"
 KIND = "ApplicationSet"
 Json = dict[str, Any]
-
-
-class AppSetNotFoundError(GitFerryError):
-    """The named ApplicationSet does not exist."""
 
 
 @click.command("list")
@@ -30,21 +23,8 @@ class AppSetNotFoundError(GitFerryError):
 @config.platform_options()
 def list_(platform: config.Platform, output: str) -> None:
     """List ApplicationSets."""
-
-    async def run() -> list[Json]:
-        async with KubeClient(platform.management()) as client:
-            items, _ = await client.list(API_VERSION, KIND, platform.namespace)
-            return sorted(items, key=lambda a: str(a["metadata"]["name"]))
-
-    appsets = common.run(run())
-    if output in ("json", "yaml"):
-        app_client.echo_data(appsets, output)
-    elif output == "name":
-        for appset in appsets:
-            click.echo(appset["metadata"]["name"])
-    else:
-        header = ["NAME", "APPLICATIONS", "UP-TO-DATE", "ERROR", "STRATEGY"]
-        click.echo(app_format.table([header, *(_row(a) for a in appsets)]))
+    header = ["NAME", "APPLICATIONS", "UP-TO-DATE", "ERROR", "STRATEGY"]
+    control_read.echo_list(control_read.fetch_all(platform, KIND), output, header, _row)
 
 
 @click.command("get")
@@ -54,16 +34,7 @@ def list_(platform: config.Platform, output: str) -> None:
 @config.platform_options()
 def get(platform: config.Platform, name: str, output: str) -> None:
     """Show an ApplicationSet: conditions, its applications and their rollout status."""
-
-    async def run() -> Json | None:
-        async with KubeClient(platform.management()) as client:
-            return await client.get(API_VERSION, KIND, platform.namespace, name)
-
-    appset = common.run(run())
-    if appset is None:
-        raise AppSetNotFoundError(
-            f"applicationset {name}: not found in namespace {platform.namespace}"
-        )
+    appset = control_read.fetch_one(platform, KIND, name, "applicationset")
     if output != "wide":
         app_client.echo_data(appset, output)
         return

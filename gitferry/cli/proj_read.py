@@ -11,17 +11,10 @@ from typing import Any
 
 import click
 
-from gitferry.cli import app_client, app_format, common, config
-from gitferry.cluster.client import KubeClient
-from gitferry.model.errors import GitFerryError
+from gitferry.cli import app_client, app_format, common, config, control_read
 
-API_VERSION = "argoproj.io/v1alpha1"
 KIND = "AppProject"
 Json = dict[str, Any]
-
-
-class ProjectNotFoundError(GitFerryError):
-    """The named AppProject does not exist."""
 
 
 @click.command("list")
@@ -30,21 +23,8 @@ class ProjectNotFoundError(GitFerryError):
 @config.platform_options()
 def list_(platform: config.Platform, output: str) -> None:
     """List projects."""
-
-    async def run() -> list[Json]:
-        async with KubeClient(platform.management()) as client:
-            items, _ = await client.list(API_VERSION, KIND, platform.namespace)
-            return sorted(items, key=lambda p: str(p["metadata"]["name"]))
-
-    projects = common.run(run())
-    if output in ("json", "yaml"):
-        app_client.echo_data(projects, output)
-    elif output == "name":
-        for project in projects:
-            click.echo(project["metadata"]["name"])
-    else:
-        header = ["NAME", "DESCRIPTION", "DESTINATIONS", "SOURCES", "SYNC-WINDOWS"]
-        click.echo(app_format.table([header, *(_row(p) for p in projects)]))
+    header = ["NAME", "DESCRIPTION", "DESTINATIONS", "SOURCES", "SYNC-WINDOWS"]
+    control_read.echo_list(control_read.fetch_all(platform, KIND), output, header, _row)
 
 
 @click.command("get")
@@ -54,14 +34,7 @@ def list_(platform: config.Platform, output: str) -> None:
 @config.platform_options()
 def get(platform: config.Platform, name: str, output: str) -> None:
     """Show a project: sources, destinations, resource lists, windows, roles."""
-
-    async def run() -> Json | None:
-        async with KubeClient(platform.management()) as client:
-            return await client.get(API_VERSION, KIND, platform.namespace, name)
-
-    project = common.run(run())
-    if project is None:
-        raise ProjectNotFoundError(f"project {name}: not found in namespace {platform.namespace}")
+    project = control_read.fetch_one(platform, KIND, name, "project")
     if output != "wide":
         app_client.echo_data(project, output)
         return
