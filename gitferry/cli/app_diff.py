@@ -26,14 +26,7 @@ REPOSITORY_TYPES = ("repository", "repo-creds")
 
 @click.command("diff")
 @click.argument("name")
-@click.option(
-    "--local",
-    "locals_",
-    multiple=True,
-    metavar="REPO_URL=PATH",
-    help="Read the repository REPO_URL from the local directory PATH (repeatable).",
-)
-@click.option("--cache-dir", type=click.Path(path_type=Path), help="Repository cache.")
+@offline.source_options(secrets=False)
 @common.handle_errors(code=2)
 @config.platform_options()
 def diff(

@@ -48,19 +48,7 @@ appset.add_command(appset_read.get)
     type=click.Path(path_type=Path, dir_okay=False),
     help="A YAML stream of cluster Secrets (label argocd.argoproj.io/secret-type: cluster).",
 )
-@click.option(
-    "--local",
-    "locals_",
-    multiple=True,
-    metavar="REPO_URL=PATH",
-    help="Read the repository REPO_URL from the local directory PATH (repeatable).",
-)
-@click.option(
-    "--repo-secrets",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="A YAML file of repository credential Secrets (as stored in the control plane).",
-)
-@click.option("--cache-dir", type=click.Path(path_type=Path), help="Repository cache.")
+@offline.source_options()
 @common.OUTPUT
 @common.handle_errors()
 def generate(

@@ -44,19 +44,7 @@ def default_kubeconfig() -> Path:
 )
 @click.option("--kubeconfig", type=click.Path(path_type=Path), help="Default: $KUBECONFIG.")
 @click.option("--context", help="The kubeconfig context of the destination cluster.")
-@click.option(
-    "--local",
-    "locals_",
-    multiple=True,
-    metavar="REPO_URL=PATH",
-    help="Read the repository REPO_URL from the local directory PATH (repeatable).",
-)
-@click.option(
-    "--repo-secrets",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="A YAML file of repository credential Secrets (as stored in the control plane).",
-)
-@click.option("--cache-dir", type=click.Path(path_type=Path), help="Repository cache.")
+@offline.source_options()
 @click.option(
     "--allow-exec-plugins",
     is_flag=True,

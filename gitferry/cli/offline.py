@@ -8,9 +8,12 @@ working copy of a pull request), which is what makes these commands a pull-reque
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import click
 
 from gitferry.cli import common
 from gitferry.model.application import Application
@@ -25,6 +28,33 @@ from gitferry.source.repositories import WORKING_TREE, Repositories, Resolved
 class Rendered:
     app: Application
     result: RenderResult
+
+
+def source_options(*, secrets: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options of every command that reads repositories itself: `--local REPO_URL=PATH`
+    (parameter `locals_`), `--repo-secrets FILE` (unless `secrets` is False) and
+    `--cache-dir`."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option(
+            "--cache-dir", type=click.Path(path_type=Path), help="Repository cache."
+        )(command)
+        if secrets:
+            command = click.option(
+                "--repo-secrets",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="A YAML file of repository credential Secrets (as stored in the control "
+                "plane).",
+            )(command)
+        return click.option(
+            "--local",
+            "locals_",
+            multiple=True,
+            metavar="REPO_URL=PATH",
+            help="Read the repository REPO_URL from the local directory PATH (repeatable).",
+        )(command)
+
+    return decorate
 
 
 def parse_locals(pairs: tuple[str, ...]) -> dict[str, Path]:

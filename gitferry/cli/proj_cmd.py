@@ -103,19 +103,7 @@ def windows(
     show_default=True,
     help="The control-plane namespace (apps there may use any project).",
 )
-@click.option(
-    "--local",
-    "locals_",
-    multiple=True,
-    metavar="REPO_URL=PATH",
-    help="Read the repository REPO_URL from the local directory PATH (repeatable).",
-)
-@click.option(
-    "--repo-secrets",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="A YAML file of repository credential Secrets (as stored in the control plane).",
-)
-@click.option("--cache-dir", type=click.Path(path_type=Path), help="Repository cache.")
+@offline.source_options()
 @_OUTPUT
 @common.handle_errors(code=2)
 def check(

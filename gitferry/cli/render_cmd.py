@@ -23,19 +23,7 @@ from gitferry.cli import common, offline
     type=click.Path(path_type=Path, allow_dash=True),
     help="A file holding one Application (- for standard input).",
 )
-@click.option(
-    "--local",
-    "locals_",
-    multiple=True,
-    metavar="REPO_URL=PATH",
-    help="Read the repository REPO_URL from the local directory PATH (repeatable).",
-)
-@click.option(
-    "--repo-secrets",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="A YAML file of repository credential Secrets (as stored in the control plane).",
-)
-@click.option("--cache-dir", type=click.Path(path_type=Path), help="Repository cache.")
+@offline.source_options()
 @common.OUTPUT
 @common.handle_errors()
 def render(
