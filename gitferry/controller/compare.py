@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from gitferry.cluster.cache import LiveCache, instance_of
+from gitferry.cluster.cache import LiveCache, instance_of, key_of
 from gitferry.cluster.client import ApiStatusError, KubeClient
 from gitferry.controller import governance
 from gitferry.controller.clusters import ClusterEntry
@@ -187,9 +187,9 @@ def _live_objects(
     found: dict[tuple[str, str, str, str], Obj] = {}
     for tracked in cache.tracked_by(instance):
         if not (tracked.get("metadata") or {}).get("ownerReferences"):
-            found[_cache_key(tracked)] = tracked
+            found[key_of(tracked)] = tracked
     for target in targets:
-        group, kind, namespace, name = _cache_key(target)
+        group, kind, namespace, name = key_of(target)
         if not namespace and scope(group, kind) is not False:
             namespace = app.destination.namespace
         for candidate in ((group, kind, namespace, name), (group, kind, "", name)):
@@ -220,12 +220,6 @@ def _shared_resources(
             message = f"{item.get('kind')}/{name} is part of applications {this} and {other}"
             found.append((SHARED_RESOURCE, message))
     return sorted(found)
-
-
-def _cache_key(obj: Obj) -> tuple[str, str, str, str]:
-    meta = obj.get("metadata") or {}
-    group = str(obj.get("apiVersion", "")).rpartition("/")[0]
-    return (group, str(obj.get("kind", "")), meta.get("namespace") or "", meta.get("name", ""))
 
 
 async def _diff(

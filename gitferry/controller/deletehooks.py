@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gitferry.cluster.client import ApiStatusError
+from gitferry.cluster.cache import LiveCache, key_of
+from gitferry.cluster.client import ApiStatusError, KubeClient
 from gitferry.controller import compare
 from gitferry.health import assess
 from gitferry.health.status import is_worse
@@ -55,28 +56,28 @@ def finalizers_for(targets: list[Obj], finalizers: list[str]) -> list[str] | Non
     return None if wanted == list(finalizers) else wanted
 
 
-async def run(ctl: AppController, obj: Obj, kind: DeleteHookType) -> bool:
+async def run(ctl: AppController, obj: Obj, kind: DeleteHookType, cache: LiveCache) -> bool:
     """One pass of running the hooks of `kind`: whether they are all done (Healthy, Suspended,
     Unknown or without health). Raises `HookFailure` for a failed or uncreatable hook."""
     comparison = await compare.compare(ctl, obj, Application.parse(obj))
-    if not comparison.loaded or comparison.client is None or comparison.cache is None:
+    if not comparison.loaded or comparison.client is None:
         problems = "; ".join(message for _, message in comparison.conditions)
         raise HookFailure(f"{kind} hooks: cannot render the application: {problems}")
+    client = comparison.client
     namespace = comparison.app.destination.namespace
-    live = {ResourceKey.of(o): o for o in _live_hooks(ctl, obj, comparison.cache, kind)}
+    live = {ResourceKey.of(o): o for o in _live_hooks(ctl, obj, cache, kind)}
     created = 0
     for target in comparison.targets:
         if kind not in hooks.delete_hook_types(target):
             continue
-        meta = target.setdefault("metadata", {})
-        group = str(target.get("apiVersion", "")).rpartition("/")[0]
-        scoped = comparison.is_namespaced(group, target.get("kind", "")) if namespace else False
-        if not meta.get("namespace") and scoped is not False and namespace:
-            meta["namespace"] = namespace
+        group, target_kind, target_namespace, _ = key_of(target)
+        scoped = comparison.is_namespaced(group, target_kind) is not False
+        if not target_namespace and namespace and scoped:
+            target.setdefault("metadata", {})["namespace"] = namespace
         if ResourceKey.of(target) in live:
             continue
         try:
-            await comparison.client.create(target, manager="argocd-controller")
+            await client.create(target, manager="argocd-controller")
         except GitFerryError as err:
             raise HookFailure(f"{kind} hook {ResourceKey.of(target)}: {err}") from err
         created += 1
@@ -84,14 +85,13 @@ async def run(ctl: AppController, obj: Obj, kind: DeleteHookType) -> bool:
         return False
     degraded, progressing = [], False
     for hook in live.values():
-        health = assess.assess(hook)
-        status = str(health.status) if health is not None else "Healthy"
+        status = _health(hook)
         if status == "Degraded":
             degraded.append(hook)
         progressing = progressing or status == "Progressing"
     if degraded:
         for hook in degraded:
-            await _delete(comparison, hook)
+            await _delete(client, hook)
         names = ", ".join(
             f"{h['metadata'].get('namespace', '')}/{h['metadata']['name']}" for h in degraded
         )
@@ -99,18 +99,15 @@ async def run(ctl: AppController, obj: Obj, kind: DeleteHookType) -> bool:
     return not progressing
 
 
-async def cleanup(ctl: AppController, obj: Obj, kind: DeleteHookType) -> bool:
+async def cleanup(
+    ctl: AppController, obj: Obj, kind: DeleteHookType, cache: LiveCache, client: KubeClient
+) -> bool:
     """One pass of deleting the finished hooks of `kind` as their policies say: whether
     nothing is left to wait for."""
-    comparison = await compare.compare(ctl, obj, Application.parse(obj))
-    if comparison.cache is None or comparison.client is None:
-        return True
-    live = _live_hooks(ctl, obj, comparison.cache, kind)
+    live = _live_hooks(ctl, obj, cache, kind)
     aggregate = "Healthy"
     for hook in live:
-        health = assess.assess(hook)
-        status = str(health.status) if health is not None else "Healthy"
-        if is_worse(aggregate, status):
+        if is_worse(aggregate, status := _health(hook)):
             aggregate = status
     pending = 0
     for hook in live:
@@ -120,22 +117,25 @@ async def cleanup(ctl: AppController, obj: Obj, kind: DeleteHookType) -> bool:
         ):
             pending += 1
             if not hook["metadata"].get("deletionTimestamp"):
-                await _delete(comparison, hook)
+                await _delete(client, hook)
     return pending == 0
 
 
-def _live_hooks(ctl: AppController, obj: Obj, cache: Any, kind: DeleteHookType) -> list[Obj]:
+def _health(hook: Obj) -> str:
+    """A hook's health code; no health check counts as Healthy."""
+    health = assess.assess(hook)
+    return str(health.status) if health is not None else "Healthy"
+
+
+def _live_hooks(ctl: AppController, obj: Obj, cache: LiveCache, kind: DeleteHookType) -> list[Obj]:
     instance = Application.parse(obj).instance_name(ctl.options.namespace)
     return [o for o in cache.tracked_by(instance) if kind in hooks.delete_hook_types(o)]
 
 
-async def _delete(comparison: compare.Comparison, hook: Obj) -> None:
-    assert comparison.client is not None
+async def _delete(client: KubeClient, hook: Obj) -> None:
     meta = hook["metadata"]
     try:
-        await comparison.client.delete(
-            hook["apiVersion"], hook["kind"], meta.get("namespace"), meta["name"]
-        )
+        await client.delete(hook["apiVersion"], hook["kind"], meta.get("namespace"), meta["name"])
     except ApiStatusError as err:
         if err.code != 404:
             raise HookFailure(f"deleting hook {ResourceKey.of(hook)}: {err}") from err

@@ -70,14 +70,18 @@ async def process(ctl: AppController, obj: Obj) -> float | None:
     pre, post = DeleteHookType.PRE_DELETE, DeleteHookType.POST_DELETE
     try:
         if deletehooks.PRE in hooked:
-            return await _hook_step(ctl, obj, deletehooks.PRE, deletehooks.run(ctl, obj, pre))
+            return await _hook_step(
+                ctl, obj, deletehooks.PRE, deletehooks.run(ctl, obj, pre, cache)
+            )
         if cascade:
             return await _cascade(ctl, obj, app, cache, client, cascade)
         if deletehooks.POST in hooked:
-            return await _hook_step(ctl, obj, deletehooks.POST, deletehooks.run(ctl, obj, post))
+            return await _hook_step(
+                ctl, obj, deletehooks.POST, deletehooks.run(ctl, obj, post, cache)
+            )
         for kind, name in ((pre, deletehooks.PRE), (post, deletehooks.POST)):
             if name + deletehooks.CLEANUP in hooked:
-                done = deletehooks.cleanup(ctl, obj, kind)
+                done = deletehooks.cleanup(ctl, obj, kind, cache, client)
                 return await _hook_step(ctl, obj, name + deletehooks.CLEANUP, done)
     except GitFerryError as err:
         await _condition(ctl, obj, str(err))
