@@ -216,8 +216,9 @@ async def test_credentials_reach_only_the_repositorys_origin(tmp_path: Path) -> 
     private = ChartServer(username="bob", password="chart-pass-31")
     elsewhere = ChartServer()
     try:
-        elsewhere.files["/charts/demo-0.1.0.tgz"] = demo("0.1.0")
-        private.publish({"0.1.0": demo("0.1.0")}, link=elsewhere.url + "/")
+        archive = demo("0.1.0")  # once: gzip stamps the second, so two builds may differ
+        elsewhere.files["/charts/demo-0.1.0.tgz"] = archive
+        private.publish({"0.1.0": archive}, link=elsewhere.url + "/")
         secret = {
             "metadata": {"labels": {credentials.SECRET_TYPE_LABEL: "repository"}},
             "stringData": {"url": private.url, "username": "bob", "password": "chart-pass-31"},
